@@ -1,0 +1,30 @@
+# Thin, self-documenting entry points. Every target goes through scripts/ so the project's own
+# Node 24 (node_modules/.bin) is used, never the machine's.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+setup: ## Install dependencies (Node 24 included) and build the packages
+	@bash scripts/setup.sh
+
+build: ## Build the TypeScript packages
+	@source scripts/lib.sh && build_ts
+
+demo: ## Set up, start the agent server locally and show it answering
+	@bash scripts/demo.sh
+
+test: ## Install what tests need and run every tier (static, unit, integration, cluster, e2e)
+	@bash scripts/test.sh
+
+unit: ## Run the unit tier only
+	@bash scripts/test.sh unit
+
+integration: ## Run the integration tier only
+	@bash scripts/test.sh integration
+
+lint: ## eslint and tsc
+	@bash scripts/test.sh static
+
+.PHONY: help setup build demo test unit integration lint

@@ -1,0 +1,23 @@
+# Shared by the project's shell entry points (sourced, not run). Puts the project's own Node 24
+# (the `node` devDependency) first on PATH, and times phases.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+phase_start() { PHASE_NAME=$1; PHASE_T0=$(date +%s); echo "==> $PHASE_NAME"; }
+phase_end() { echo "<== $PHASE_NAME took $(( $(date +%s) - PHASE_T0 ))s"; }
+
+# ensure_node_modules: `npm ci` when node_modules is missing or older than package-lock.json.
+# Idempotent: a stamp records the lockfile it was installed from.
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.install-stamp" want
+  want=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$ROOT/node_modules/.bin/node" ]; then
+    echo "node_modules up to date"
+    return
+  fi
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+  echo "node $("$ROOT/node_modules/.bin/node" --version) installed in node_modules/.bin"
+}
+
+build_ts() { (cd "$ROOT" && tsc -b tsconfig.build.json); }
