@@ -3,7 +3,7 @@
 // Tiers are Jest projects, selected with --selectProjects: unit, integration, cluster, e2e.
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   moduleNameMapper: {
     '^@agentworkspace/sdk$': '<rootDir>/sdk/src/index.ts',
     '^@agentworkspace/sdk/(.*)$': '<rootDir>/sdk/src/$1.ts',

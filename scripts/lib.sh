@@ -6,8 +6,10 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 phase_start() { PHASE_NAME=$1; PHASE_T0=$(date +%s); echo "==> $PHASE_NAME"; }
 phase_end() { echo "<== $PHASE_NAME took $(( $(date +%s) - PHASE_T0 ))s"; }
 
-# ensure_node_modules: `npm ci` when node_modules is missing or older than package-lock.json.
-# Idempotent: a stamp records the lockfile it was installed from.
+# ensure_node_modules: install from package-lock.json when node_modules is missing or was installed
+# from another lockfile (a stamp records which). `npm install`, not `npm ci`: the registry reachable
+# here lacks some other-platform optional packages (@unrs/resolver-binding-*), which `npm ci`
+# demands be in the lockfile; `npm install` honours the lockfile and leaves it unchanged.
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.install-stamp" want
   want=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
@@ -15,7 +17,7 @@ ensure_node_modules() {
     echo "node_modules up to date"
     return
   fi
-  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
   echo "node $("$ROOT/node_modules/.bin/node" --version) installed in node_modules/.bin"
 }
