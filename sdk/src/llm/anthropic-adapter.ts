@@ -1,0 +1,149 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
+import { contentText, text } from '../events/content.js';
+import type { Message, MessageToolCall } from '../events/llm-message.js';
+import type { LLMConfig } from './config.js';
+import { resolveModel } from './model-name.js';
+import { withRetries } from './retry.js';
+import { emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
+import { fromVendorError } from './vendor-error.js';
+
+const CLASSES = { APIError, APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
+
+function parseArgs(raw: string): unknown {
+  try {
+    return JSON.parse(raw || '{}');
+  } catch {
+    // The model produced unparsable arguments earlier; send them back as a string so the history stays valid.
+    return { raw_arguments: raw };
+  }
+}
+
+/**
+ * Our messages as Anthropic Messages: system messages become the `system` parameter, tool results become
+ * `tool_result` blocks of one user turn (Anthropic requires them together, right after the assistant's `tool_use`).
+ */
+export function toAnthropicMessages(messages: readonly Message[]): { system: string; messages: MessageParam[] } {
+  const system: string[] = [];
+  const out: MessageParam[] = [];
+  const push = (role: 'user' | 'assistant', blocks: ContentBlockParam[]) => {
+    const last = out[out.length - 1];
+    if (last && last.role === role && Array.isArray(last.content)) last.content.push(...blocks);
+    else out.push({ role, content: blocks });
+  };
+  for (const m of messages) {
+    const body = contentText(m.content);
+    if (m.role === 'system') system.push(body);
+    else if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: body }]);
+    else if (m.role === 'user') push('user', [{ type: 'text', text: body || ' ' }]);
+    else {
+      const blocks: ContentBlockParam[] = body ? [{ type: 'text', text: body }] : [];
+      for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArgs(c.arguments) });
+      push('assistant', blocks.length ? blocks : [{ type: 'text', text: ' ' }]);
+    }
+  }
+  return { system: system.join('\n\n'), messages: out };
+}
+
+/** Anthropic's Messages API through `@anthropic-ai/sdk` (`anthropic/<model>`; `base_url` for a compatible endpoint). */
+export class AnthropicLLM implements LLM {
+  readonly config: LLMConfig;
+  private readonly client: Anthropic;
+  private readonly model: string;
+
+  constructor(config: LLMConfig, opts: { fetch?: typeof fetch } = {}) {
+    this.config = config;
+    this.model = resolveModel(config.model).model;
+    this.client = new Anthropic({
+      apiKey: config.api_key ?? 'EMPTY',
+      baseURL: config.base_url ?? undefined,
+      timeout: config.timeout * 1000,
+      maxRetries: 0,
+      defaultHeaders: config.extra_headers ?? undefined,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+  }
+
+  complete(req: CompletionRequest): Promise<CompletionResponse> {
+    const c = this.config;
+    return withRetries(
+      { retries: c.num_retries, minWait: c.retry_min_wait, maxWait: c.retry_max_wait, multiplier: c.retry_multiplier },
+      () => this.once(req),
+      req.signal ? { signal: req.signal } : {},
+    );
+  }
+
+  private async once(req: CompletionRequest): Promise<CompletionResponse> {
+    const started = performance.now();
+    const { system, messages } = toAnthropicMessages(req.messages);
+    const tools: Tool[] = req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters as Tool['input_schema'] }));
+    const params = {
+      model: this.model,
+      max_tokens: this.config.max_output_tokens ?? 8192,
+      messages,
+      ...(system ? { system } : {}),
+      ...(tools.length ? { tools } : {}),
+      ...(this.config.temperature != null ? { temperature: this.config.temperature } : {}),
+    };
+    const options = req.signal ? { signal: req.signal } : {};
+    try {
+      if (!this.config.stream) {
+        const r = await this.client.messages.create({ ...params, stream: false }, options);
+        let content = '';
+        const calls: MessageToolCall[] = [];
+        for (const b of r.content) {
+          if (b.type === 'text') content += b.text;
+          else if (b.type === 'tool_use') calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}), origin: 'completion' });
+        }
+        return {
+          id: r.id,
+          message: { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null },
+          usage: usageOf(r.usage),
+          latency_ms: performance.now() - started,
+        };
+      }
+      const stream = await this.client.messages.create({ ...params, stream: true }, options);
+      let id = '';
+      let content = '';
+      const usage = emptyUsage();
+      const blocks = new Map<number, { id: string; name: string; json: string }>();
+      for await (const ev of stream as AsyncIterable<RawMessageStreamEvent>) {
+        if (ev.type === 'message_start') {
+          id = ev.message.id;
+          Object.assign(usage, usageOf(ev.message.usage));
+        } else if (ev.type === 'content_block_start' && ev.content_block.type === 'tool_use') {
+          blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+        } else if (ev.type === 'content_block_delta') {
+          if (ev.delta.type === 'text_delta') {
+            content += ev.delta.text;
+            req.onDelta?.({ content: ev.delta.text });
+          } else if (ev.delta.type === 'input_json_delta') {
+            const b = blocks.get(ev.index);
+            if (b) b.json += ev.delta.partial_json;
+          }
+        } else if (ev.type === 'message_delta') {
+          usage.completion_tokens = ev.usage.output_tokens;
+        }
+      }
+      const calls = [...blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => ({ id: b.id, name: b.name, arguments: b.json || '{}', origin: 'completion' as const }));
+      return {
+        id,
+        message: { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null },
+        usage,
+        latency_ms: performance.now() - started,
+      };
+    } catch (err) {
+      throw fromVendorError(err, CLASSES, req.signal);
+    }
+  }
+}
+
+function usageOf(u: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number | null; cache_creation_input_tokens?: number | null }): TokenUsage {
+  return {
+    prompt_tokens: u.input_tokens,
+    completion_tokens: u.output_tokens,
+    cache_read_tokens: u.cache_read_input_tokens ?? 0,
+    cache_write_tokens: u.cache_creation_input_tokens ?? 0,
+    reasoning_tokens: 0,
+  };
+}
