@@ -1,0 +1,140 @@
+/**
+ * A small JSON client for the API server, authenticated by client-node's KubeConfig.
+ *
+ * Why not client-node's typed APIs: they deserialize into model classes (Date timestamps, `_from` for
+ * `from`) while watch events arrive as plain JSON, so an informer cache would mix two shapes. Every
+ * object this operator reads or writes is plain JSON as the API server sends it.
+ */
+import { RequestContext, HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  metadata: { resourceVersion?: string };
+  items: T[];
+}
+
+/** A non-2xx answer of the API server: `code` is the HTTP status, `body` the Status object. */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  constructor(
+    readonly code: number,
+    readonly body: { message?: string; reason?: string } | undefined,
+    method: string,
+    path: string,
+  ) {
+    super(`${method} ${path}: ${code} ${body?.reason ?? ''} ${body?.message ?? ''}`.trim());
+  }
+}
+
+/** The kinds this operator touches, by apiVersion/kind → URL prefix and plural. */
+const RESOURCES: Record<string, { prefix: string; plural: string }> = {
+  'v1/Pod': { prefix: '/api/v1', plural: 'pods' },
+  'v1/Service': { prefix: '/api/v1', plural: 'services' },
+  'v1/Secret': { prefix: '/api/v1', plural: 'secrets' },
+  'v1/PersistentVolumeClaim': { prefix: '/api/v1', plural: 'persistentvolumeclaims' },
+  'v1/Event': { prefix: '/api/v1', plural: 'events' },
+  'networking.k8s.io/v1/NetworkPolicy': { prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies' },
+  'coordination.k8s.io/v1/Lease': { prefix: '/apis/coordination.k8s.io/v1', plural: 'leases' },
+  'agentworkspace.dev/v1alpha1/AgentWorkspace': { prefix: '/apis/agentworkspace.dev/v1alpha1', plural: 'agentworkspaces' },
+};
+
+/** The URL path of a kind, in one namespace or (namespace undefined) across all, optionally of one object. */
+export function resourcePath(apiVersion: string, kind: string, namespace?: string, name?: string): string {
+  const r = RESOURCES[`${apiVersion}/${kind}`];
+  if (!r) throw new Error(`unsupported kind ${apiVersion}/${kind}`);
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${r.prefix}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+export function pathOf(obj: KubeObject, subresource?: string): string {
+  const p = resourcePath(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.namespace, obj.metadata?.name);
+  return subresource ? `${p}/${subresource}` : p;
+}
+
+export const FIELD_MANAGER = 'agent-workspace-operator';
+
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | undefined>;
+}
+
+export class KubeClient {
+  constructor(readonly kubeConfig: KubeConfig) {}
+
+  /** One API request; JSON in and out; throws {@link KubeApiError} on a non-2xx status. */
+  async request<T = KubeObject>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+    const server = this.kubeConfig.getCurrentCluster()?.server;
+    if (!server) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const res = await fetch(url, {
+      method,
+      headers,
+      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) throw new KubeApiError(res.status, parsed as KubeApiError['body'], method, path);
+    return parsed as T;
+  }
+
+  get<T extends KubeObject = KubeObject>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  list<T extends KubeObject = KubeObject>(path: string, labelSelector?: string): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', path, { query: { labelSelector } });
+  }
+
+  create<T extends KubeObject>(obj: T): Promise<T> {
+    const path = resourcePath(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.namespace);
+    return this.request<T>('POST', path, { body: obj, query: { fieldManager: FIELD_MANAGER } });
+  }
+
+  /** JSON merge patch of an object (or its `subresource`, e.g. "status"). */
+  mergePatch<T extends KubeObject>(target: KubeObject, patch: unknown, subresource?: string): Promise<T> {
+    return this.request<T>('PATCH', pathOf(target, subresource), {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  replace<T extends KubeObject>(obj: T): Promise<T> {
+    return this.request<T>('PUT', pathOf(obj), { body: obj, query: { fieldManager: FIELD_MANAGER } });
+  }
+
+  /** Deletes with an optional precondition on uid (never deletes a same-named successor). */
+  delete(target: KubeObject, options: { uid?: string; propagationPolicy?: 'Background' | 'Foreground' } = {}): Promise<unknown> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (options.uid) body.preconditions = { uid: options.uid };
+    if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    return this.request('DELETE', pathOf(target), { body });
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, it, expect } from '@jest/globals';
+import { AgentWorkspace, type AgentWorkspaceSpecInput, type AgentWorkspaceStatus } from '../api/agentworkspace.js';
+import { computeStatus, nextCondition, type PodView, type StatusInput } from './status.js';
+
+const now = new Date('2026-01-01T00:10:00Z');
+const url = 'http://w1.team.svc.cluster.local:8000';
+const ws = (spec: AgentWorkspaceSpecInput = {}, status?: AgentWorkspaceStatus) =>
+  AgentWorkspace.parse({
+    apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace',
+    metadata: { name: 'w1', namespace: 'team', uid: 'u', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec, ...(status ? { status } : {}),
+  });
+const input = (over: Partial<StatusInput> = {}): StatusInput => ({ ws: ws(), serviceReady: true, sessionKey: { name: 'w1-session-key', key: 'sessionApiKey' }, url, now, ...over });
+
+const scheduled = { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:02Z' };
+const pod = (status: PodView['status'], meta: PodView['metadata'] = {}): PodView => ({ metadata: { name: 'w1', creationTimestamp: '2026-01-01T00:00:01Z', ...meta }, status });
+const waiting = (reason: string, message = 'm') => pod({ phase: 'Pending', conditions: [scheduled], containerStatuses: [{ name: 'agent-server', state: { waiting: { reason, message } } }] });
+const running = pod({ phase: 'Running', podIP: '127.0.0.5', conditions: [scheduled], containerStatuses: [{ name: 'agent-server', ready: false, state: { running: { startedAt: '2026-01-01T00:00:03Z' } } }] });
+const ready = pod({
+  phase: 'Running', podIP: '127.0.0.5',
+  conditions: [scheduled, { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:04Z' }],
+  containerStatuses: [{ name: 'agent-server', ready: true, state: { running: { startedAt: '2026-01-01T00:00:03Z' } } }],
+});
+
+describe('computeStatus: the Ready condition', () => {
+  it.each<[string, Partial<StatusInput>, string, string]>([
+    ['1. no pod yet → Provisioning', {}, 'False', 'Provisioning'],
+    ['2. pod terminating → Provisioning', { pod: pod({ phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:09:00Z' }) }, 'False', 'Provisioning'],
+    ['3. pending, unscheduled → Provisioning', { pod: pod({ phase: 'Pending' }) }, 'False', 'Provisioning'],
+    ['4. unschedulable → Unschedulable', { pod: pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes' }] }) }, 'False', 'Unschedulable'],
+    ['5. ErrImagePull → ImagePullFailed', { pod: waiting('ErrImagePull') }, 'False', 'ImagePullFailed'],
+    ['6. ImagePullBackOff → ImagePullFailed', { pod: waiting('ImagePullBackOff') }, 'False', 'ImagePullFailed'],
+    ['7. scheduled, container creating → Provisioning', { pod: waiting('ContainerCreating') }, 'False', 'Provisioning'],
+    ['8. CrashLoopBackOff → PodFailed', { pod: waiting('CrashLoopBackOff') }, 'False', 'PodFailed'],
+    ['9. missing Secret key → PodFailed', { pod: waiting('CreateContainerConfigError') }, 'False', 'PodFailed'],
+    ['10. phase Failed → PodFailed', { pod: pod({ phase: 'Failed', reason: 'Evicted' }) }, 'False', 'PodFailed'],
+    ['11. running, not ready → Starting', { pod: running }, 'False', 'Starting'],
+    ['12. ready → Running', { pod: ready }, 'True', 'Running'],
+    ['13. ready but no Service → Provisioning', { pod: ready, serviceReady: false }, 'False', 'Provisioning'],
+    ['14. suspended → Suspended', { ws: ws({ suspended: true }) }, 'False', 'Suspended'],
+    ['15. past lifetime → Expired, even when suspended', { ws: ws({ suspended: true }), expiresAt: new Date('2026-01-01T00:05:00Z') }, 'False', 'Expired'],
+    ['16. lifetime ahead → pod-derived', { pod: ready, expiresAt: new Date('2026-01-02T00:00:00Z') }, 'True', 'Running'],
+    ['17. InvalidSpec wins over everything', { pod: ready, failure: { reason: 'InvalidSpec', message: 'x' }, expiresAt: new Date(0) }, 'False', 'InvalidSpec'],
+    ['18. ResourceConflict', { failure: { reason: 'ResourceConflict', message: 'x' } }, 'False', 'ResourceConflict'],
+    ['19. transient error → ReconcileError', { pod: ready, failure: { reason: 'ReconcileError', message: 'x' } }, 'False', 'ReconcileError'],
+    ['20. suspended wins over a transient error', { ws: ws({ suspended: true }), failure: { reason: 'ReconcileError', message: 'x' } }, 'False', 'Suspended'],
+  ])('%s', (_name, over, status, reason) => {
+    const c = computeStatus(input(over)).conditions![0]!;
+    expect(c).toMatchObject({ type: 'Ready', status, reason, observedGeneration: 3 });
+    expect(c.message.length).toBeGreaterThan(0);
+  });
+});
+
+describe('computeStatus: fields', () => {
+  it('sets url, pod fields and the timestamps only while Ready', () => {
+    expect(computeStatus(input({ pod: ready }))).toEqual({
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Running', message: 'The agent server is ready.', observedGeneration: 3, lastTransitionTime: '2026-01-01T00:10:00Z' }],
+      observedGeneration: 3,
+      sessionKeySecretName: 'w1-session-key',
+      sessionKeySecretKey: 'sessionApiKey',
+      url,
+      podName: 'w1',
+      podIP: '127.0.0.5',
+      createdAt: '2026-01-01T00:00:01Z',
+      scheduledAt: '2026-01-01T00:00:02Z',
+      startedAt: '2026-01-01T00:00:03Z',
+      readyAt: '2026-01-01T00:00:04Z',
+    });
+    const starting = computeStatus(input({ pod: running }));
+    expect(starting.url).toBeUndefined();
+    expect(starting.readyAt).toBeUndefined();
+    expect(starting.startedAt).toBe('2026-01-01T00:00:03Z');
+  });
+
+  it('clears pod fields when the pod is gone', () => {
+    const s = computeStatus(input({ ws: ws({ suspended: true }) }));
+    expect(s.podName).toBeUndefined();
+    expect(s.podIP).toBeUndefined();
+    expect(s.url).toBeUndefined();
+  });
+
+  it('reports expiresAt', () => {
+    expect(computeStatus(input({ expiresAt: new Date('2026-01-02T00:00:00Z') })).expiresAt).toBe('2026-01-02T00:00:00Z');
+  });
+
+  it('is stable: computing again from its own output changes nothing', () => {
+    const first = computeStatus(input({ pod: ready }));
+    const later = computeStatus(input({ ws: ws({}, first), pod: ready, now: new Date('2026-01-01T01:00:00Z') }));
+    expect(later).toEqual(first);
+  });
+});
+
+describe('nextCondition', () => {
+  const base = { type: 'Ready', status: 'False' as const, reason: 'Starting', message: 'm' };
+  it('keeps lastTransitionTime while the status value is unchanged, even when the reason changes', () => {
+    const prev = { ...base, reason: 'Provisioning', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    expect(nextCondition(prev, base, now).lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+  });
+  it('moves lastTransitionTime when the status value changes', () => {
+    const prev = { ...base, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    expect(nextCondition(prev, { ...base, status: 'True', reason: 'Running' }, now).lastTransitionTime).toBe('2026-01-01T00:10:00Z');
+  });
+});
