@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { ToolAnnotations, ToolDefinition } from '../events/system-prompt-event.js';
+import type { LLMTool } from '../llm/types.js';
+import type { Action, Observation } from './kinds.js';
+
+/** What a tool may use while it runs. */
+export interface ToolRuntime {
+  /** The conversation's workspace directory (absolute). */
+  workingDir: string;
+  /** Where tools keep files of their own (full terminal output, task list). Absolute; created on demand. */
+  dataDir: string;
+  /** Environment given to processes the tools start (the conversation's secrets among them). */
+  env: Record<string, string>;
+}
+
+/**
+ * A runnable tool: its model-facing definition plus an executor. `execute` gets a validated action and returns an
+ * observation; failures are observations with `is_error: true`, and it only throws on a bug.
+ * `signal` aborts on interrupt: the tool stops what it is doing and returns promptly.
+ */
+export interface Tool<A extends Action = Action> {
+  /** The registry and model-facing name, e.g. `terminal`. */
+  readonly name: string;
+  /** The OpenHands tool class, e.g. `TerminalTool` (the `kind` in `SystemPromptEvent.tools`). */
+  readonly className: string;
+  readonly description: string;
+  /** Parameters the model fills in (the action without `kind`). */
+  readonly params: z.ZodType;
+  readonly actionKind: A['kind'];
+  readonly observationKind: Observation['kind'];
+  readonly annotations: ToolAnnotations;
+  execute(action: A, signal: AbortSignal): Promise<Observation>;
+  /** Releases held resources (the terminal's shell). */
+  close?(): Promise<void>;
+}
+
+/** The tool as the model sees it. `security_risk` is added when the confirmation policy rates risk. */
+export function toLLMTool(tool: Tool, withSecurityRisk = false): LLMTool {
+  const schema = z.toJSONSchema(tool.params, { io: 'input' }) as Record<string, unknown>;
+  delete schema.$schema;
+  if (withSecurityRisk) {
+    const props = (schema.properties ?? {}) as Record<string, unknown>;
+    schema.properties = {
+      ...props,
+      security_risk: { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH'], description: 'The LLM\'s assessment of the safety risk of this action.' },
+    };
+    schema.required = [...((schema.required as string[] | undefined) ?? []), 'security_risk'];
+  }
+  return { name: tool.name, description: tool.description, parameters: schema };
+}
+
+/** The tool as OpenHands serializes it in `SystemPromptEvent.tools`. */
+export function toToolDefinition(tool: Tool): ToolDefinition {
+  return {
+    kind: tool.className,
+    title: tool.name,
+    description: tool.description,
+    action_type: tool.actionKind,
+    observation_type: tool.observationKind,
+    annotations: tool.annotations,
+  };
+}
