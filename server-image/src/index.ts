@@ -1,1 +1,10 @@
-export {};
+// The agent server's public surface, for the composition of later features (conversations, issue #5).
+export { createApp, type AppDeps } from './http/app.js';
+export { ApiError, STATUS_BY_CODE, parseOrThrow, type ErrorCode, type ValidationIssue } from './http/errors.js';
+export { keyMatches, requireSessionKey, SESSION_KEY_HEADER } from './http/auth.js';
+export { handshakeAuth, awaitFirstFrameAuth, isAuthControlMessage, CLOSE_AUTH_FAILED } from './ws/auth.js';
+export { SocketDispatcher, type SocketHandler, type SocketContext } from './ws/dispatcher.js';
+export { PathPolicy } from './files/paths.js';
+export { ServerState } from './server-state.js';
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { startServer, main, type RunningServer, type ServerExtensions } from './main.js';

@@ -1,0 +1,308 @@
+// Runs bash commands outside any conversation (OpenHands `/api/bash`), records their events and fans
+// them out to subscribers (the bash WebSocket).
+//
+// Each command runs as `bash -c` (or `sh -c` where bash is absent) in its own process group, so a
+// timeout can signal the whole group: SIGTERM, then SIGKILL after the grace period; exit_code is then -1.
+// Output becomes BashOutput chunks of at most `chunkBytes` (1 MiB, the protocol's bound), published when
+// a chunk fills, when output has waited `flushMs` (so subscribers see a running command's output), and
+// at exit (the last chunk carries exit_code). Memory per command is bounded by about two chunks per
+// stream; disk by `maxOutputBytes`, past which the command is killed.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import {
+  type BashCommand, type BashEvent, type BashOutput, type ExecuteBashRequest, hexId, isoFromMicros, nowMicros,
+} from './events.js';
+import type { BashEventStore } from './store.js';
+
+export interface BashServiceOptions {
+  store: BashEventStore;
+  log: Logger;
+  metrics?: Metrics;
+  /** Most bytes in one BashOutput's stdout or stderr. */
+  chunkBytes: number;
+  /** Output bytes kept per command; more kills the command. */
+  maxOutputBytes: number;
+  /** Pending output is published after this many ms. 0: only on full chunks and at exit. */
+  flushMs: number;
+  /** Delay between SIGTERM and SIGKILL. */
+  killGraceMs: number;
+  /** Environment of the commands (the caller removes secrets). */
+  env: Record<string, string | undefined>;
+  /** Working directory when a request gives none. */
+  defaultCwd: string;
+}
+
+export type BashListener = (event: BashEvent) => void;
+
+/** Thrown by subscribe() when the subscriber limit is reached. */
+export class TooManySubscribersError extends Error {
+  override name = 'TooManySubscribersError';
+}
+
+/** Thrown by start() once shutdown has begun. */
+export class ShuttingDownError extends Error {
+  override name = 'ShuttingDownError';
+}
+
+const MAX_SUBSCRIBERS = 50;
+type Outcome = 'exited' | 'timeout' | 'output_limit' | 'error' | 'shutdown';
+
+interface Running {
+  kill(reason: Outcome): void;
+  finished: Promise<BashOutput>;
+}
+
+interface StreamState {
+  decoder: StringDecoder;
+  pending: string;
+  pendingBytes: number;
+}
+
+/** Splits `text` so the head is at most `maxBytes` of UTF-8 and ends on a character boundary. */
+function cutUtf8(text: string, maxBytes: number): [string, string] {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return [text, ''];
+  let cut = maxBytes;
+  while (cut > 0 && ((buf[cut] as number) & 0xc0) === 0x80) cut--;
+  return [buf.subarray(0, cut).toString('utf8'), buf.subarray(cut).toString('utf8')];
+}
+
+export class BashService {
+  private readonly listeners = new Set<BashListener>();
+  private readonly running = new Map<string, Running>();
+  private accepting = true;
+  private readonly shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+
+  constructor(private readonly opts: BashServiceOptions) {}
+
+  get store(): BashEventStore {
+    return this.opts.store;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Registers a listener for every event from now on; returns the unsubscribe function. */
+  subscribe(listener: BashListener): () => void {
+    if (this.listeners.size >= MAX_SUBSCRIBERS) throw new TooManySubscribersError('Too many bash event connections');
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async publish(event: BashEvent): Promise<void> {
+    await this.opts.store.save(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.opts.log.warn({ err }, 'bash event listener failed');
+      }
+    }
+  }
+
+  /** Records and publishes the BashCommand, starts it, and returns it with a promise of its last output. */
+  async start(request: ExecuteBashRequest): Promise<{ command: BashCommand; finished: Promise<BashOutput>; whole: Promise<BashOutput> }> {
+    if (!this.accepting) throw new ShuttingDownError('Server is shutting down');
+    const command: BashCommand = {
+      kind: 'BashCommand', id: hexId(), timestamp: isoFromMicros(nowMicros()),
+      command: request.command, cwd: request.cwd ?? null, timeout: request.timeout,
+    };
+    await this.publish(command);
+    const { finished, whole } = this.run(command);
+    return { command, finished, whole };
+  }
+
+  /**
+   * Runs a command to completion. Returns its last BashOutput; when the command's whole output fits in
+   * one chunk, that event carries all of it (as the OpenHands server's single final chunk would), even
+   * if it was also streamed in smaller events while the command ran.
+   */
+  async execute(request: ExecuteBashRequest): Promise<BashOutput> {
+    const { whole } = await this.start(request);
+    return whole;
+  }
+
+  private run(command: BashCommand): { finished: Promise<BashOutput>; whole: Promise<BashOutput> } {
+    const { chunkBytes, maxOutputBytes, flushMs, killGraceMs, log, metrics } = this.opts;
+    let order = 0;
+    let chain: Promise<unknown> = Promise.resolve();
+    const emit = (stdout: string | null, stderr: string | null, exitCode: number | null): Promise<BashOutput> => {
+      const event: BashOutput = {
+        kind: 'BashOutput', id: hexId(), timestamp: isoFromMicros(nowMicros()), command_id: command.id,
+        order: order++, exit_code: exitCode, stdout: stdout || null, stderr: stderr || null,
+      };
+      const published = chain.then(() => this.publish(event)).then(() => event);
+      chain = published.catch((err: unknown) => log.error({ err, commandId: command.id }, 'could not record bash output'));
+      return published;
+    };
+
+    // Everything the command printed, while it fits in one chunk: the answer of execute().
+    const whole = { stdout: '', stderr: '', bytes: 0, overflow: false };
+    const streams: Record<'stdout' | 'stderr', StreamState> = {
+      stdout: { decoder: new StringDecoder('utf8'), pending: '', pendingBytes: 0 },
+      stderr: { decoder: new StringDecoder('utf8'), pending: '', pendingBytes: 0 },
+    };
+    let keptBytes = 0;
+    let outcome: Outcome = 'exited';
+    let flushTimer: NodeJS.Timeout | undefined;
+    let settle!: (event: BashOutput) => void;
+    let settleWhole!: (event: BashOutput) => void;
+    const finished = new Promise<BashOutput>((resolve) => (settle = resolve));
+    const wholePromise = new Promise<BashOutput>((resolve) => (settleWhole = resolve));
+    let killTimer: NodeJS.Timeout | undefined;
+    let killed = false;
+    let pid: number | undefined;
+    let done = false;
+
+    const signalGroup = (signal: NodeJS.Signals) => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // the group is already gone
+      }
+    };
+    const kill = (reason: Outcome) => {
+      if (killed || done) return;
+      killed = true;
+      outcome = reason;
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), killGraceMs);
+      killTimer.unref();
+    };
+
+    const flushPending = () => {
+      flushTimer = undefined;
+      const out = streams.stdout.pending;
+      const err = streams.stderr.pending;
+      if (!out && !err) return;
+      streams.stdout.pending = ''; streams.stdout.pendingBytes = 0;
+      streams.stderr.pending = ''; streams.stderr.pendingBytes = 0;
+      void emit(out, err, null);
+    };
+
+    const finish = async (exitCode: number, note?: string) => {
+      if (done) return;
+      done = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      if (timeoutTimer) clearTimeout(timeoutTimer);
+      if (killTimer) clearTimeout(killTimer);
+      for (const name of ['stdout', 'stderr'] as const) {
+        const rest = streams[name].decoder.end();
+        if (rest) append(name, rest, false);
+      }
+      let stderr = streams.stderr.pending;
+      if (note) {
+        stderr += (stderr && !stderr.endsWith('\n') ? '\n' : '') + note;
+        if (!whole.overflow) whole.stderr += (whole.stderr && !whole.stderr.endsWith('\n') ? '\n' : '') + note;
+      }
+      const last = await emit(streams.stdout.pending, stderr, exitCode);
+      this.running.delete(command.id);
+      metrics?.bashRunning.dec();
+      metrics?.bashCommands.inc({ outcome });
+      log.info({ commandId: command.id, exitCode, outcome }, 'bash command finished');
+      settle(last);
+      const fits = !whole.overflow && Buffer.byteLength(whole.stdout) <= chunkBytes && Buffer.byteLength(whole.stderr) <= chunkBytes;
+      settleWhole(fits ? { ...last, stdout: whole.stdout || null, stderr: whole.stderr || null } : last);
+    };
+
+    const append = (name: 'stdout' | 'stderr', text: string, scheduleFlush: boolean) => {
+      const state = streams[name];
+      state.pending += text;
+      state.pendingBytes += Buffer.byteLength(text);
+      if (!whole.overflow) {
+        whole[name] += text;
+        whole.bytes += Buffer.byteLength(text);
+        if (whole.bytes > 2 * chunkBytes) {
+          whole.overflow = true;
+          whole.stdout = '';
+          whole.stderr = '';
+        }
+      }
+      while (state.pendingBytes >= chunkBytes) {
+        const [head, rest] = cutUtf8(state.pending, chunkBytes);
+        state.pending = rest;
+        state.pendingBytes = Buffer.byteLength(rest);
+        void emit(name === 'stdout' ? head : null, name === 'stderr' ? head : null, null);
+      }
+      if (scheduleFlush && flushMs > 0 && !flushTimer && (streams.stdout.pending || streams.stderr.pending)) {
+        flushTimer = setTimeout(flushPending, flushMs);
+      }
+    };
+
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    metrics?.bashRunning.inc();
+    this.running.set(command.id, { kill, finished });
+
+    const cwd = command.cwd ?? this.opts.defaultCwd;
+    void (async () => {
+      try {
+        if (!(await stat(cwd)).isDirectory()) throw new Error(`cwd is not a directory: ${cwd}`);
+      } catch (err) {
+        outcome = 'error';
+        const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `cwd does not exist: ${cwd}` : (err as Error).message;
+        await finish(-1, `Error executing command: ${reason}`);
+        return;
+      }
+      if (!this.accepting) {
+        outcome = 'shutdown';
+        await finish(-1, 'Error executing command: server is shutting down');
+        return;
+      }
+      const child = spawn(this.shell, ['-c', command.command], {
+        cwd, env: this.opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      pid = child.pid;
+      log.info({ commandId: command.id, pid, timeout: command.timeout }, 'bash command started');
+      timeoutTimer = setTimeout(() => kill('timeout'), command.timeout * 1000);
+
+      const onData = (name: 'stdout' | 'stderr') => (buf: Buffer) => {
+        if (keptBytes >= maxOutputBytes) return; // over the limit: drain and drop until the kill lands
+        if (keptBytes + buf.length > maxOutputBytes) {
+          buf = buf.subarray(0, maxOutputBytes - keptBytes);
+          kill('output_limit');
+        }
+        keptBytes += buf.length;
+        append(name, streams[name].decoder.write(buf), true);
+      };
+      child.stdout.on('data', onData('stdout'));
+      child.stderr.on('data', onData('stderr'));
+
+      child.on('error', (err) => {
+        outcome = 'error';
+        void finish(-1, `Error executing command: ${err.message}`);
+      });
+      child.on('close', (code, signal) => {
+        // A background process that kept the pipes open is gone too once the group was killed.
+        if (outcome === 'timeout') void finish(-1, `Command timed out after ${command.timeout} seconds`);
+        else if (outcome === 'output_limit') void finish(-1, `Command output exceeded ${maxOutputBytes} bytes; command killed`);
+        else if (outcome === 'shutdown') void finish(-1, 'Command killed: server shutting down');
+        else void finish(code ?? (signal ? -1 : 0));
+      });
+    })();
+
+    return { finished, whole: wholePromise };
+  }
+
+  /**
+   * Stops accepting commands, lets running ones finish for up to `graceMs`, then kills the rest
+   * (SIGTERM, then SIGKILL) and waits until their last events are recorded.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const all = () => [...this.running.values()];
+    if (all().length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(all().map((r) => r.finished)), grace]);
+    clearTimeout(timer);
+    const rest = all();
+    for (const r of rest) r.kill('shutdown');
+    await Promise.all(rest.map((r) => r.finished));
+  }
+}

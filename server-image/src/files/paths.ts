@@ -1,0 +1,71 @@
+// The one place request paths become filesystem paths, for the file and git routes.
+//
+// Rules (OpenHands: paths are absolute; the container is the boundary): a missing or repeated `path`
+// is a 422; a NUL byte or a relative path is a 400. With allowed roots configured (servers run outside
+// a sandbox), the path's real location — symlinks resolved through its longest existing prefix — must
+// lie inside one of the roots' real locations, else 403; `..` segments are resolved first, so they
+// cannot climb out either.
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { z } from 'zod';
+import { ApiError, parseOrThrow } from '../http/errors.js';
+
+export class PathPolicy {
+  private realRoots: Promise<string[]> | undefined;
+
+  /** `roots`: absolute directories; empty allows any path. */
+  constructor(readonly roots: readonly string[]) {}
+
+  private async allowedRoots(): Promise<string[]> {
+    this.realRoots ??= Promise.all(this.roots.map((root) => realOrSelf(resolve(root))));
+    return this.realRoots;
+  }
+
+  /**
+   * Validates the query parameter `name` of `query` and returns the normalized absolute path (the real
+   * path when roots are configured). Throws ApiError 422/400/403 as described above.
+   */
+  async fromQuery(query: unknown, name = 'path'): Promise<string> {
+    const raw = parseOrThrow(z.object({ [name]: z.string() }), query, 'query')[name] as string;
+    return this.check(raw);
+  }
+
+  /** Applies the rules to an already-extracted string. */
+  async check(raw: string): Promise<string> {
+    if (raw.includes('\0')) throw new ApiError('bad_request', 'Path must not contain NUL bytes');
+    if (!isAbsolute(raw)) throw new ApiError('bad_request', 'Path must be absolute');
+    const normalized = resolve(raw);
+    if (this.roots.length === 0) return normalized;
+    const real = await realPrefix(normalized);
+    const roots = await this.allowedRoots();
+    if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
+      throw new ApiError('forbidden', 'Path is outside the allowed roots');
+    }
+    return real;
+  }
+}
+
+async function realOrSelf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The real path of `path`: symlinks resolved in its longest existing prefix, the rest appended. */
+async function realPrefix(path: string): Promise<string> {
+  const tail: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      const real = await realpath(current);
+      return tail.length ? join(real, ...tail.reverse()) : real;
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return path;
+      tail.push(basename(current));
+      current = parent;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// Multipart upload (OpenHands POST /api/file/upload?path=): the `file` part is streamed with busboy to
+// a temporary file beside the target, then renamed over it, so readers never see a partial file and a
+// failed or oversized upload leaves nothing behind. Parents are created.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { ApiError } from '../http/errors.js';
+
+export interface UploadLimits {
+  /** Largest accepted file, in bytes. */
+  maxBytes: number;
+  /** Called with the byte count of each received piece (metrics). */
+  onBytes?: (n: number) => void;
+}
+
+// Multipart framing around the file, allowed on top of maxBytes before Content-Length alone refuses.
+const FRAMING_ALLOWANCE = 64 * 1024;
+// How much of an oversized body is read and discarded so the client can read the 413 rather than see
+// a reset connection; beyond it the connection is dropped.
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+const missingFile = () => new ApiError('validation', [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
+const tooLarge = (max: number) => new ApiError('payload_too_large', `File exceeds the upload limit of ${max} bytes`, { Connection: 'close' });
+
+/** Reads and discards the rest of the request (up to DRAIN_LIMIT), then resolves. */
+function drain(req: Request): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded) return resolve();
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_LIMIT) {
+        req.destroy();
+        resolve();
+      }
+    });
+    req.on('end', () => resolve());
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.resume();
+  });
+}
+
+function fsError(err: unknown): ApiError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return new ApiError('bad_request', 'Parent path is not a directory');
+  if (code === 'EISDIR') return new ApiError('bad_request', 'Path is a directory');
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new ApiError('forbidden', 'Permission denied');
+  throw err;
+}
+
+/** Stores the request's multipart `file` part at `target` (absolute, already checked). Throws ApiError. */
+export async function receiveUpload(req: Request, target: string, limits: UploadLimits): Promise<number> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    await drain(req);
+    throw missingFile();
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.maxBytes + FRAMING_ALLOWANCE) {
+    await drain(req);
+    throw tooLarge(limits.maxBytes);
+  }
+  try {
+    if ((await stat(target)).isDirectory()) {
+      await drain(req);
+      throw new ApiError('bad_request', 'Path is a directory');
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      await drain(req);
+      throw new ApiError('bad_request', 'Parent path is not a directory');
+    }
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  try {
+    await mkdir(dirname(target), { recursive: true });
+  } catch (err) {
+    await drain(req);
+    throw fsError(err);
+  }
+
+  const tmp = join(dirname(target), `.${basename(target)}.upload-${randomBytes(6).toString('hex')}`);
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 } });
+  } catch {
+    await drain(req);
+    throw new ApiError('bad_request', 'Malformed multipart body');
+  }
+
+  let written: Promise<{ bytes: number; truncated: boolean }> | undefined;
+  const parsed = new Promise<void>((resolve, reject) => {
+    parser.on('file', (name, stream) => {
+      if (name !== 'file' || written) {
+        stream.resume();
+        return;
+      }
+      let bytes = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          bytes += chunk.length;
+          limits.onBytes?.(chunk.length);
+          cb(null, chunk);
+        },
+      });
+      written = pipeline(stream, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }))
+        .then(() => ({ bytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true }));
+      written.catch(() => stream.resume());
+    });
+    parser.on('close', () => resolve());
+    parser.on('error', (err) => reject(err));
+  });
+
+  const cleanup = () => unlink(tmp).catch(() => undefined);
+  req.pipe(parser);
+  try {
+    await parsed;
+  } catch {
+    req.unpipe(parser);
+    await written?.catch(() => undefined);
+    await cleanup();
+    await drain(req);
+    throw new ApiError('bad_request', 'Malformed multipart body');
+  }
+  if (!written) throw missingFile();
+  let result: { bytes: number; truncated: boolean };
+  try {
+    result = await written;
+  } catch (err) {
+    await cleanup();
+    throw fsError(err);
+  }
+  if (result.truncated) {
+    await cleanup();
+    throw tooLarge(limits.maxBytes);
+  }
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await cleanup();
+    throw fsError(err);
+  }
+  return result.bytes;
+}

@@ -1,0 +1,114 @@
+// The HTTP application: request ids and logs, metrics, CORS, the unauthenticated server routes, then
+// every /api router behind the session key. Other issues add their routers through `apiRouters`
+// (conversations, issue #5) without touching this file.
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { BashService } from '../bash/service.js';
+import type { Config } from '../config.js';
+import { PathPolicy } from '../files/paths.js';
+import { type Logger, redactUrl, requestId } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { ServerState } from '../server-state.js';
+import { requireSessionKey } from './auth.js';
+import { bashRouter } from './bash-router.js';
+import { cors } from './cors.js';
+import { ApiError, errorHandler, notFound } from './errors.js';
+import { filesRouter } from './files-router.js';
+import { gitRouter } from './git-router.js';
+import { serverDetailsRouter } from './server-details.js';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  state: ServerState;
+  bash: BashService;
+  /** This package's version, reported in /server_info. */
+  serverVersion: string;
+  /** Tool names for /server_info's usable_tools. Default: none. */
+  usableTools?: () => string[];
+  /** Extra routers mounted under /api/<path>, behind the session key. */
+  apiRouters?: { path: string; router: Router }[];
+}
+
+/** Answers 405 (with Allow) for paths the router serves under other methods. */
+function methodNotAllowed(router: Router): Router {
+  const methods = new Map<string, Set<string>>();
+  for (const layer of router.stack as { route?: { path: string | string[]; methods: Record<string, boolean> } }[]) {
+    if (!layer.route) continue;
+    for (const path of ([] as string[]).concat(layer.route.path)) {
+      const set = methods.get(path) ?? new Set<string>();
+      for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') set.add(m.toUpperCase());
+      methods.set(path, set);
+    }
+  }
+  for (const [path, set] of methods) {
+    if (set.has('GET')) set.add('HEAD');
+    const allow = [...set].sort().join(', ');
+    router.all(path, () => {
+      throw new ApiError('method_not_allowed', 'Method Not Allowed', { Allow: allow });
+    });
+  }
+  return router;
+}
+
+/** Remembers the mount path so metrics and logs can name the route template. */
+const mountedAt = (path: string): RequestHandler => (_req, res, next) => {
+  res.locals.mount = path;
+  next();
+};
+
+const isJson = (req: { headers: Record<string, unknown> }) => {
+  const type = String(req.headers['content-type'] ?? '');
+  return /^application\/([\w.+-]*\+)?json\b/i.test(type);
+};
+
+export function createApp(deps: AppDeps): Express {
+  const { config, log, metrics, state, bash } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const id = requestId(req.headers['x-request-id']);
+    const started = process.hrtime.bigint();
+    res.locals.reqId = id;
+    res.setHeader('X-Request-Id', id);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const route = routePath !== undefined ? `${res.locals.mount ?? ''}${routePath === '/' && res.locals.mount ? '' : routePath}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      const line = { reqId: id, method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(seconds * 1000) };
+      if (route === '/alive' || route === '/health' || route === '/ready' || route === '/metrics') log.debug(line, 'request');
+      else log.info(line, 'request');
+    });
+    next();
+  });
+  app.use(cors(config.allowCorsOrigins));
+
+  const info = {
+    state, serverVersion: deps.serverVersion, buildGitSha: config.buildGitSha, buildGitRef: config.buildGitRef,
+    runtimeIdleTimeoutSeconds: config.runtimeIdleTimeoutSeconds, usableTools: deps.usableTools ?? (() => []),
+  };
+  app.use(methodNotAllowed(serverDetailsRouter(info, metrics)));
+
+  const paths = new PathPolicy(config.fileRoots);
+  app.use('/api', requireSessionKey(config.sessionApiKeys));
+  app.use('/api', express.json({ limit: config.maxJsonBytes, type: isJson, strict: false }));
+  const routers: { path: string; router: Router }[] = [
+    { path: 'bash', router: bashRouter(bash, state) },
+    { path: 'file', router: filesRouter(paths, state, metrics, config.maxUploadBytes) },
+    { path: 'git', router: gitRouter(paths, state) },
+    ...(deps.apiRouters ?? []),
+  ];
+  for (const { path, router } of routers) {
+    const mount = `/api/${path.replace(/^\/+/, '')}`;
+    app.use(mount, mountedAt(mount), methodNotAllowed(router));
+  }
+
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,116 @@
+// /api/file: upload, download, create_directory, archive (OpenHands file_router).
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { DEFAULT_EXCLUDES, buildArchive } from '../files/archive.js';
+import type { PathPolicy } from '../files/paths.js';
+import { receiveUpload } from '../files/upload.js';
+import { GitCommandError, GitRepositoryError } from '../git/git.js';
+import type { Metrics } from '../metrics.js';
+import type { ServerState } from '../server-state.js';
+import { ApiError, parseOrThrow } from './errors.js';
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const ArchiveQuery = z.object({
+  format: z.enum(['git-delta', 'tar.gz']).default('git-delta'),
+  base_ref: z.string().optional(),
+  use_default_excludes: bool.default(true),
+  exclude: z.union([z.string(), z.array(z.string())]).optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+});
+
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** Streams `file` (`size` bytes) as the response; counts the bytes sent. */
+async function sendFile(res: Response, file: string, size: number, onBytes: (n: number) => void): Promise<void> {
+  const stream = createReadStream(file, size > 0 ? { start: 0, end: size - 1 } : { start: 0, end: -1 });
+  stream.on('data', (chunk) => onBytes(chunk.length));
+  res.setHeader('Content-Length', String(size));
+  if (size === 0) {
+    stream.destroy();
+    res.end();
+    return;
+  }
+  await pipeline(stream, res);
+}
+
+export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metrics, maxUploadBytes: number): Router {
+  const router = Router();
+
+  router.post('/upload', async (req, res) => {
+    const target = await paths.fromQuery(req.query);
+    state.touch();
+    await receiveUpload(req, target, { maxBytes: maxUploadBytes, onBytes: (n) => metrics.bytesMoved.inc({ direction: 'upload' }, n) });
+    res.json({ success: true });
+  });
+
+  router.get('/download', async (req, res) => {
+    const target = await paths.fromQuery(req.query);
+    state.touch();
+    let info;
+    try {
+      info = await stat(target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new ApiError('not_found', 'File not found');
+      if (code === 'EACCES') throw new ApiError('forbidden', 'Permission denied');
+      throw err;
+    }
+    if (!info.isFile()) throw new ApiError('bad_request', 'Path is not a file');
+    res.status(200).type('application/octet-stream').setHeader('Content-Disposition', contentDisposition(basename(target)));
+    await sendFile(res, target, info.size, (n) => metrics.bytesMoved.inc({ direction: 'download' }, n));
+  });
+
+  router.post('/create_directory', async (req, res) => {
+    const target = await paths.fromQuery(req.query);
+    state.touch();
+    try {
+      await mkdir(target, { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw new ApiError('bad_request', 'Path exists and is not a directory');
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new ApiError('forbidden', 'Permission denied');
+      throw err;
+    }
+    res.json({ success: true });
+  });
+
+  router.get('/archive', async (req, res) => {
+    const target = await paths.fromQuery(req.query);
+    const q = parseOrThrow(ArchiveQuery, req.query, 'query');
+    state.touch();
+    let info;
+    try {
+      info = await stat(target);
+    } catch {
+      throw new ApiError('not_found', 'Directory not found');
+    }
+    if (!info.isDirectory()) throw new ApiError('bad_request', 'Path is not a directory');
+    if (q.base_ref?.startsWith('-')) throw new ApiError('bad_request', "base_ref must not start with '-'");
+    const excludes = [...(q.use_default_excludes ? DEFAULT_EXCLUDES : []), ...q.exclude];
+    let archive;
+    try {
+      archive = await buildArchive(target, { format: q.format, baseRef: q.base_ref, excludes });
+    } catch (err) {
+      if (err instanceof GitRepositoryError) throw new ApiError('bad_request', `Not a git repository: ${err.message}`);
+      if (err instanceof GitCommandError) throw new ApiError('bad_request', err.message);
+      throw err;
+    }
+    try {
+      res.status(200).type(archive.contentType).set(archive.headers).setHeader('Content-Disposition', contentDisposition(archive.filename));
+      await sendFile(res, archive.file, archive.size, (n) => metrics.bytesMoved.inc({ direction: 'archive' }, n));
+    } finally {
+      await archive.dispose();
+    }
+  });
+
+  return router;
+}

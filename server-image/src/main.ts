@@ -1,0 +1,156 @@
+// Composition root of the agent server: parses the configuration once, builds the services, serves
+// HTTP and WebSockets, and shuts down gracefully on SIGTERM/SIGINT (readiness 503, stop accepting,
+// let running commands finish within the grace period then kill them, close sockets, exit 0).
+// As PID 1 in a container the process handles SIGTERM itself, so no init is needed.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
+import { BashService } from './bash/service.js';
+import { BashEventStore } from './bash/store.js';
+import { ConfigError, type Config, loadConfig } from './config.js';
+import { createApp } from './http/app.js';
+import { type Logger, createLogger } from './log.js';
+import { type Metrics, createMetrics } from './metrics.js';
+import { ServerState } from './server-state.js';
+import { bashEventsSocket } from './ws/bash-events.js';
+import { SocketDispatcher } from './ws/dispatcher.js';
+
+const SERVER_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Environment variables that carry secrets of the server and must not reach commands it runs. */
+const SECRET_ENV = /^(OH_SESSION_API_KEYS(_\d+)?|SESSION_API_KEY|OH_SECRET_KEY)$/;
+
+export function commandEnvironment(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
+}
+
+function inContainer(env: NodeJS.ProcessEnv): boolean {
+  return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || env.container !== undefined;
+}
+
+/** What other parts of the product (conversations, issue #5) add to the server. */
+export interface ServerExtensions {
+  apiRouters?: { path: string; router: Router }[];
+  registerSockets?: (sockets: SocketDispatcher) => void;
+  usableTools?: () => string[];
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  state: ServerState;
+  bash: BashService;
+  sockets: SocketDispatcher;
+  metrics: Metrics;
+  /** Graceful shutdown; resolves when everything is closed. */
+  shutdown(): Promise<void>;
+}
+
+function onClientError(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, detail] = err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'Request header fields too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'Request timeout'] : [400, 'Bad Request', 'Bad Request'];
+    const body = JSON.stringify({ detail });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+/** Builds and starts the server from a parsed configuration. */
+export async function startServer(config: Config, log: Logger, env: NodeJS.ProcessEnv, extensions: ServerExtensions = {}): Promise<RunningServer> {
+  if (config.sessionApiKeys.length === 0) {
+    log.warn('no session API keys configured (OH_SESSION_API_KEYS / SESSION_API_KEY): the API is open to anyone who can reach it');
+  }
+  const metrics = createMetrics();
+  const state = new ServerState();
+  const bash = new BashService({
+    store: new BashEventStore(config.bashEventsDir), log: log.child({ component: 'bash' }), metrics,
+    chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes, flushMs: config.bashFlushMs,
+    killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env), defaultCwd: process.cwd(),
+  });
+  const app = createApp({
+    config, log, metrics, state, bash, serverVersion: SERVER_VERSION,
+    usableTools: extensions.usableTools, apiRouters: extensions.apiRouters,
+  });
+  const server = createServer({ maxHeaderSize: config.maxHeaderBytes }, app);
+  onClientError(server);
+  const sockets = new SocketDispatcher({
+    keys: config.sessionApiKeys, log, metrics, maxPayload: config.maxJsonBytes, accepting: () => state.phase !== 'stopping',
+  });
+  sockets.registerSocket(/^\/sockets\/bash-events\/?$/, bashEventsSocket(bash), 'bash-events');
+  extensions.registerSockets?.(sockets);
+  sockets.attach(server);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  state.markReady();
+  log.info({ url, host: address.address, port: address.port, version: SERVER_VERSION }, 'agent server listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      state.beginShutdown();
+      log.info({ running: bash.runningCount }, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await bash.shutdown(config.shutdownGraceMs);
+      await sockets.closeAll();
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
+      log.info('agent server stopped');
+    })();
+    return stopping;
+  };
+  return { url, server, state, bash, sockets, metrics, shutdown };
+}
+
+/** The process entry point (bin/agent-server.js): exits 2 on invalid configuration, 0 after a clean shutdown. */
+export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('usage: agent-server [--host <address>] [--port <port>]\nConfiguration by environment: see server-image/README.md\n');
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ argv, env, inContainer: inContainer(env) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`agent-server: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, log, env);
+  } catch (err) {
+    log.fatal({ err }, 'agent server failed to start');
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    log.info({ signal }, 'signal received');
+    running.shutdown().then(() => process.exit(0), (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
