@@ -1,0 +1,212 @@
+/**
+ * The controller: informers (AgentWorkspaces, and the operator's Pods, Services, Secrets, PVCs and
+ * NetworkPolicies, label-scoped) whose handlers only enqueue "ns/name" keys → a de-duplicating,
+ * rate-limited queue → N workers calling reconcile(key). Every workspace is re-queued each resync period.
+ *
+ * RBAC this needs is in operator/rbac.yaml (the single source; keep the two in step).
+ */
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type AgentWorkspaceStatus } from '../api/agentworkspace.js';
+import { FIELD_MANAGER, resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { MANAGED_BY_SELECTOR, type DesiredSettings } from '../reconcile/desired.js';
+import { reconcile, type Caches, type Cache, type EventType } from '../reconcile/reconcile.js';
+import { readyCondition } from '../reconcile/status.js';
+import { Informer } from './informer.js';
+import { keyOf, ownerKey } from './keys.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  client: KubeClient;
+  log: Logger;
+  metrics: Metrics;
+  settings: DesiredSettings;
+  /** Namespaces to watch; empty: all. */
+  namespaces: string[];
+  workers: number;
+  resyncPeriodMs: number;
+  /** Reporting instance in Events. */
+  identity: string;
+}
+
+type ChildKind = 'pods' | 'services' | 'secrets' | 'pvcs' | 'networkPolicies';
+const CHILD_KINDS: Record<ChildKind, [string, string]> = {
+  pods: ['v1', 'Pod'],
+  services: ['v1', 'Service'],
+  secrets: ['v1', 'Secret'],
+  pvcs: ['v1', 'PersistentVolumeClaim'],
+  networkPolicies: ['networking.k8s.io/v1', 'NetworkPolicy'],
+};
+
+export class Controller {
+  readonly queue = new WorkQueue();
+  private readonly informers: Informer[] = [];
+  private readonly caches: Caches;
+  private readonly byReason = new Map<string, { ready: string; reason: string }>();
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private workspaceInformers: Informer[] = [];
+
+  constructor(private readonly o: ControllerOptions) {
+    const scopes = o.namespaces.length ? o.namespaces : [undefined];
+    const cacheOf = (informers: Informer[]): Cache => ({
+      get: (name, namespace) => {
+        for (const i of informers) {
+          const hit = i.cache.get(name, namespace);
+          if (hit) return hit;
+        }
+        return undefined;
+      },
+    });
+    this.workspaceInformers = scopes.map(
+      (ns) => new Informer({ kubeConfig: o.kubeConfig, client: o.client, path: resourcePath(API_VERSION, KIND, ns), log: o.log, onChange: (obj, verb) => this.onWorkspace(obj, verb) }),
+    );
+    const children = {} as Record<ChildKind, Cache>;
+    for (const [kind, [apiVersion, k]] of Object.entries(CHILD_KINDS) as Array<[ChildKind, [string, string]]>) {
+      const informers = scopes.map(
+        (ns) => new Informer({ kubeConfig: o.kubeConfig, client: o.client, path: resourcePath(apiVersion, k, ns), labelSelector: MANAGED_BY_SELECTOR, log: o.log, onChange: (obj) => this.onChild(obj) }),
+      );
+      this.informers.push(...informers);
+      children[kind] = cacheOf(informers);
+    }
+    this.informers.push(...this.workspaceInformers);
+    this.caches = { workspaces: cacheOf(this.workspaceInformers), ...children };
+  }
+
+  /** Handlers only enqueue. A resync-style update with an unchanged resourceVersion is dropped by ListWatch. */
+  private onWorkspace(obj: KubeObject, verb: 'add' | 'update' | 'delete'): void {
+    const key = keyOf(obj);
+    if (verb === 'delete') {
+      this.queue.forget(key);
+      this.byReason.delete(key);
+      this.updateReasonGauge();
+      return;
+    }
+    this.queue.add(key);
+  }
+
+  private onChild(obj: KubeObject): void {
+    const key = ownerKey(obj);
+    if (key) this.queue.add(key);
+  }
+
+  /** Starts the informers, waits for their first list, then the workers and the resync timer. */
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.o.log.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all', workers: this.o.workers }, 'caches synced; starting workers');
+    this.workers = Array.from({ length: this.o.workers }, () => this.runWorker());
+    this.resyncTimer = setInterval(() => this.resync(), this.o.resyncPeriodMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops accepting work, lets in-flight reconciles finish, stops the watches. */
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  hasSynced(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  /** The longest time any watch has been broken (0 when all are healthy). */
+  brokenForMs(): number {
+    return Math.max(0, ...this.informers.map((i) => i.brokenForMs()));
+  }
+
+  private resync(): void {
+    for (const inf of this.workspaceInformers) for (const ws of inf.cache.list()) this.queue.add(keyOf(ws));
+  }
+
+  private async runWorker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      this.o.metrics.queueDepth.set(this.queue.len());
+      try {
+        await this.processNextWorkItem(key);
+      } finally {
+        this.queue.done(key);
+        this.o.metrics.queueDepth.set(this.queue.len());
+      }
+    }
+  }
+
+  /** One reconcile with the queue's bookkeeping: forget on success or terminal, addRateLimited on error. */
+  private async processNextWorkItem(key: string): Promise<void> {
+    const started = process.hrtime.bigint();
+    let result = 'success';
+    try {
+      const outcome = await reconcile(key, {
+        client: this.o.client,
+        caches: this.caches,
+        settings: this.o.settings,
+        log: this.o.log,
+        now: () => new Date(),
+        attempts: this.queue.numRequeues(key),
+        recordEvent: (ws, type, reason, message) => this.recordEvent(ws, type, reason, message),
+        observeStatus: (k, before, after, ws) => this.observeStatus(k, before, after, ws),
+      });
+      this.queue.forget(key);
+      if (outcome.terminal) {
+        result = 'terminal';
+        this.o.metrics.reconcileErrors.inc({ kind: 'terminal' });
+      } else if (outcome.requeueAfterMs !== undefined) {
+        result = 'requeue';
+        this.queue.addAfter(key, outcome.requeueAfterMs);
+      }
+    } catch (err) {
+      result = 'error';
+      this.o.metrics.reconcileErrors.inc({ kind: 'transient' });
+      this.o.log.warn({ workspace: key, err: (err as Error).message, attempts: this.queue.numRequeues(key) + 1 }, 'reconcile failed; retrying with backoff');
+      this.queue.addRateLimited(key);
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.o.metrics.reconcileTotal.inc({ result });
+      this.o.metrics.reconcileDuration.observe({ result }, seconds);
+    }
+  }
+
+  private observeStatus(key: string, before: AgentWorkspaceStatus | undefined, after: AgentWorkspaceStatus, ws: KubeObject): void {
+    const next = readyCondition(after);
+    if (!next) return;
+    this.byReason.set(key, { ready: next.status, reason: next.reason });
+    this.updateReasonGauge();
+    const wasReady = readyCondition(before)?.status === 'True' || before?.readyAt !== undefined;
+    const created = ws.metadata?.creationTimestamp;
+    if (next.status === 'True' && !wasReady && created) {
+      this.o.metrics.timeToReady.observe(Math.max(0, (Date.now() - new Date(created).getTime()) / 1000));
+    }
+  }
+
+  private updateReasonGauge(): void {
+    this.o.metrics.workspacesByReason.reset();
+    for (const { ready, reason } of this.byReason.values()) this.o.metrics.workspacesByReason.inc({ ready, reason });
+  }
+
+  /** Records a core/v1 Event on the workspace; failures are logged, never fatal. */
+  private recordEvent(ws: KubeObject, type: EventType, reason: string, message: string): void {
+    const now = new Date().toISOString();
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${ws.metadata?.name}.${randomUUID().slice(0, 8)}`, namespace: ws.metadata?.namespace },
+      involvedObject: { apiVersion: API_VERSION, kind: KIND, name: ws.metadata?.name, namespace: ws.metadata?.namespace, uid: ws.metadata?.uid },
+      type,
+      reason,
+      message,
+      source: { component: FIELD_MANAGER },
+      reportingComponent: FIELD_MANAGER,
+      reportingInstance: this.o.identity,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    this.o.client.create(event as KubeObject).catch((err: Error) => this.o.log.warn({ err: err.message, reason }, 'could not record event'));
+  }
+}
