@@ -1,0 +1,166 @@
+// Starts the REAL agent server (server-image/bin/agent-server.js, the package's bin, on the project's
+// Node 24) as a child process on a free loopback port, with a temporary data directory and, unless told
+// otherwise, a generated session key. The server picks the port itself (--port 0) and the harness reads
+// it from the "agent server listening" log line, so there is no port race.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+export const SERVER_BIN = join(ROOT, 'server-image', 'bin', 'agent-server.js');
+
+export interface TestServer {
+  url: string;
+  /** The session key, or undefined when started without one. */
+  key: string | undefined;
+  /** The temporary directory holding the server's data (bash events) and its working directory. */
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far. */
+  logs(): string;
+  /** SIGTERM, then waits for the exit; returns the exit code (null if killed by a signal). */
+  stop(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  /** Session key; `null` starts without authentication. Default: a random key. */
+  key?: string | null;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds server-image (and the sdk it references) when dist is missing or older than src. */
+export function ensureServerBuilt(): void {
+  const main = join(ROOT, 'server-image', 'dist', 'main.js');
+  const fresh = () => existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, 'server-image', 'src'));
+  if (fresh()) return;
+  const lock = join(ROOT, 'node_modules', '.cache', 'agent-server-build.lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // another test worker is building; wait for it
+      execFileSync('sleep', ['0.2']);
+      if (fresh()) return;
+    }
+  }
+  try {
+    if (!fresh()) execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'server-image'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** Runs the bin with `args` and `env` until it exits; for configuration errors. */
+export function runServerToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  ensureServerBuilt();
+  return new Promise((resolve) => {
+    const child = spawn(NODE, [SERVER_BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  ensureServerBuilt();
+  const key = options.key === null ? undefined : (options.key ?? randomBytes(16).toString('hex'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'agent-server-test-'));
+  const env: Record<string, string> = {
+    PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? dataDir,
+    OH_BASH_EVENTS_DIR: join(dataDir, 'bash_events'),
+    OH_CONVERSATIONS_PATH: join(dataDir, 'conversations'),
+    OH_WORKSPACE_PATH: join(dataDir, 'project'),
+    ...(key ? { OH_SESSION_API_KEYS_0: key } : {}),
+    ...options.env,
+  };
+  const child = spawn(NODE, [SERVER_BIN, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])], {
+    cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent server did not start:\n${logs}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      logs += chunk.toString();
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"agent server listening"/.exec(logs);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent server exited with ${code} before listening:\n${logs}`));
+    });
+  });
+  let stopped: Promise<number | null> | undefined;
+  return {
+    url, key, dataDir, process: child,
+    logs: () => logs,
+    stop: () => {
+      stopped ??= (async () => {
+        if (!child.killed && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const code = await exited;
+        clearTimeout(timer);
+        rmSync(dataDir, { recursive: true, force: true });
+        return code;
+      })();
+      return stopped;
+    },
+  };
+}
+
+export interface CallResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the response is JSON, else the text. */
+  body: T;
+}
+
+/**
+ * One HTTP request to the server with its session key (unless `key: null` or another key is given).
+ * JSON bodies are sent as JSON; the response body is parsed when it is JSON.
+ */
+export async function call<T = unknown>(server: Pick<TestServer, 'url' | 'key'>, method: string, path: string, init: {
+  json?: unknown; body?: BodyInit; key?: string | null; headers?: Record<string, string>;
+} = {}): Promise<CallResult<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  const key = init.key === undefined ? server.key : init.key;
+  if (key) headers['X-Session-API-Key'] = key;
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(server.url + path, { method, headers, body });
+  const text = await res.text();
+  const parsed = (res.headers.get('content-type') ?? '').includes('application/json') && text ? JSON.parse(text) : text;
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
