@@ -1,0 +1,156 @@
+import type { ActionEvent } from '../events/action-event.js';
+import { SecurityRiskSchema, type SecurityRisk } from '../events/base.js';
+import { contentText, text } from '../events/content.js';
+import type { Event, EventInput } from '../events/event.js';
+import type { MessageToolCall } from '../events/llm-message.js';
+import type { CompletionResponse, LLM } from '../llm/types.js';
+import { toLLMTool, toToolDefinition, type Tool } from '../tools/tool.js';
+import type { Action } from '../tools/kinds.js';
+import type { ExecutionStatus } from '../conversation/state.js';
+import type { AgentSpec } from './agent-spec.js';
+import type { LLMSummarizingCondenser } from './condenser.js';
+import { shouldConfirm, type ConfirmationPolicy } from './confirmation-policy.js';
+import { defaultSystemPrompt } from './system-prompt.js';
+import { buildView, viewToMessages } from './view.js';
+
+/** What a step may read and do; the conversation provides it. */
+export interface StepContext {
+  events: readonly Event[];
+  /** Appends an event (masked, persisted, published) and returns it complete. */
+  emit<E extends EventInput>(event: E): Extract<Event, { kind: E['kind'] }>;
+  setStatus(status: ExecutionStatus): void;
+  recordUsage(llm: LLM, response: CompletionResponse): void;
+  confirmationPolicy: ConfirmationPolicy;
+  signal: AbortSignal;
+  onDelta?: (delta: { content?: string; reasoning_content?: string }) => void;
+}
+
+const NO_CONFIRM: ReadonlySet<string> = new Set(['FinishAction', 'ThinkAction']);
+
+/**
+ * The agent: turns the history into an LLM call and the reply into actions. One `step` is one LLM call (plus, when
+ * due, one condensation): tool calls become ActionEvents, then (unless they wait for confirmation) observations; a
+ * reply without tool calls, or `finish`, ends the run.
+ */
+export class Agent {
+  private readonly byName: Map<string, Tool>;
+
+  constructor(
+    readonly spec: AgentSpec,
+    readonly tools: readonly Tool[],
+    readonly llm: LLM,
+    readonly condenser: LLMSummarizingCondenser | null,
+    readonly workingDir: string,
+  ) {
+    this.byName = new Map(tools.map((t) => [t.name, t]));
+  }
+
+  systemPromptEvent(): EventInput {
+    const base = this.spec.system_prompt ?? defaultSystemPrompt(this.workingDir);
+    const suffix = this.spec.agent_context?.system_message_suffix;
+    return {
+      kind: 'SystemPromptEvent',
+      system_prompt: text(suffix ? `${base}\n\n${suffix}` : base),
+      tools: this.tools.map(toToolDefinition),
+    };
+  }
+
+  async step(ctx: StepContext): Promise<void> {
+    let view = buildView(ctx.events);
+    const plan = this.condenser?.plan(view);
+    if (plan && this.condenser) {
+      const { summary, response } = await this.condenser.summarize(plan, view.summary?.text ?? null, ctx.signal);
+      ctx.recordUsage(this.condenser.llm, response);
+      ctx.emit({ kind: 'Condensation', forgotten_event_ids: plan.forgottenEventIds, summary, summary_offset: plan.summaryOffset, llm_response_id: response.id });
+      view = buildView(ctx.events);
+    }
+    const withRisk = ctx.confirmationPolicy.kind === 'ConfirmRisky';
+    const response = await this.llm.complete({
+      messages: viewToMessages(view),
+      tools: this.tools.map((t) => toLLMTool(t, withRisk && !NO_CONFIRM.has(t.actionKind))),
+      signal: ctx.signal,
+      ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
+    });
+    ctx.recordUsage(this.llm, response);
+    const calls = response.message.tool_calls ?? [];
+    if (calls.length === 0) {
+      ctx.emit({ kind: 'MessageEvent', source: 'agent', llm_message: response.message, llm_response_id: response.id });
+      ctx.setStatus('finished');
+      return;
+    }
+    const thought = contentText(response.message.content);
+    const actions: ActionEvent[] = [];
+    calls.forEach((call, i) => {
+      const first = i === 0;
+      const common = {
+        kind: 'ActionEvent' as const,
+        thought: first && thought ? [text(thought)] : [],
+        ...(first && response.message.reasoning_content ? { reasoning_content: response.message.reasoning_content } : {}),
+        tool_name: call.name,
+        tool_call_id: call.id,
+        tool_call: call,
+        llm_response_id: response.id,
+      };
+      const parsed = this.parseCall(call);
+      if ('error' in parsed) {
+        ctx.emit({ ...common, action: null });
+        ctx.emit({ kind: 'AgentErrorEvent', tool_name: call.name, tool_call_id: call.id, error: parsed.error });
+        return;
+      }
+      actions.push(ctx.emit({ ...common, action: parsed.action, security_risk: parsed.risk }));
+    });
+    if (actions.length === 0) return;
+    const needsConfirmation = actions.some((a) => !NO_CONFIRM.has(a.action!.kind) && shouldConfirm(ctx.confirmationPolicy, a.security_risk));
+    if (needsConfirmation) {
+      ctx.setStatus('waiting_for_confirmation');
+      return;
+    }
+    await this.execute(actions, ctx);
+  }
+
+  /** Runs actions in order; an interrupt stops before the next one. `finish` ends the run. */
+  async execute(actions: readonly ActionEvent[], ctx: StepContext): Promise<void> {
+    for (const a of actions) {
+      if (ctx.signal.aborted) return;
+      const tool = this.byName.get(a.tool_name);
+      let observation;
+      if (!tool || !a.action) {
+        ctx.emit({ kind: 'AgentErrorEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id, error: `Tool '${a.tool_name}' is not available.` });
+        continue;
+      }
+      try {
+        observation = await tool.execute(a.action, ctx.signal);
+      } catch (err) {
+        ctx.emit({
+          kind: 'AgentErrorEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id,
+          error: `Error executing tool '${a.tool_name}': ${err instanceof Error ? err.message : String(err)}`,
+        });
+        continue;
+      }
+      ctx.emit({ kind: 'ObservationEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id, action_id: a.id, observation });
+      if (a.action.kind === 'FinishAction') ctx.setStatus('finished');
+    }
+  }
+
+  private parseCall(call: MessageToolCall): { action: Action; risk: SecurityRisk } | { error: string } {
+    const tool = this.byName.get(call.name);
+    if (!tool) return { error: `Tool '${call.name}' not found. Available: ${[...this.byName.keys()].join(', ')}` };
+    let args: unknown;
+    try {
+      args = JSON.parse(call.arguments || '{}');
+    } catch (err) {
+      return { error: `Error validating args ${call.arguments} for tool '${call.name}': the arguments are not valid JSON (${(err as Error).message})` };
+    }
+    if (!args || typeof args !== 'object' || Array.isArray(args)) {
+      return { error: `Error validating args ${call.arguments} for tool '${call.name}': expected a JSON object` };
+    }
+    const { security_risk: rawRisk, ...rest } = args as Record<string, unknown>;
+    const risk = SecurityRiskSchema.safeParse(rawRisk);
+    const r = tool.params.safeParse(rest);
+    if (!r.success) {
+      const issues = r.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
+      return { error: `Error validating args ${call.arguments} for tool '${call.name}': ${issues}` };
+    }
+    return { action: { ...(r.data as object), kind: tool.actionKind } as Action, risk: risk.success ? risk.data : 'UNKNOWN' };
+  }
+}

@@ -1,0 +1,67 @@
+import { text } from '../events/content.js';
+import type { ActionEvent } from '../events/action-event.js';
+import type { LLMConvertibleEvent } from '../events/event.js';
+import type { LLM } from '../llm/types.js';
+import type { CompletionResponse } from '../llm/types.js';
+import { viewToMessages, type View } from './view.js';
+
+export interface CondensationPlan {
+  forgottenEventIds: string[];
+  summaryOffset: number;
+  forgotten: LLMConvertibleEvent[];
+}
+
+/**
+ * OpenHands' LLMSummarizingCondenser: once the view holds more than `maxSize` events (or a condensation was
+ * requested), forget everything between the first `keepFirst` events and a tail that brings the view back to about
+ * half of `maxSize`, and replace it with an LLM-written summary. Tool calls and their results are forgotten or kept
+ * together, so the history the model sees stays valid.
+ */
+export class LLMSummarizingCondenser {
+  constructor(
+    readonly llm: LLM,
+    readonly maxSize: number,
+    readonly keepFirst: number,
+  ) {}
+
+  plan(view: View): CondensationPlan | null {
+    const events = view.events;
+    if (events.length <= this.maxSize && !view.condensationRequested) return null;
+    const target = Math.floor(this.maxSize / 2);
+    const tail = Math.max(1, target - this.keepFirst - 1);
+    const head = Math.min(this.keepFirst, events.length);
+    if (events.length - tail <= head) return null;
+    const forgotten = new Set(events.slice(head, events.length - tail).map((e) => e.id));
+    const actions = events.filter((e): e is ActionEvent => e.kind === 'ActionEvent');
+    const forgottenResponses = new Set(actions.filter((a) => forgotten.has(a.id)).map((a) => a.llm_response_id));
+    for (const a of actions) if (forgottenResponses.has(a.llm_response_id)) forgotten.add(a.id);
+    const forgottenCalls = new Set(actions.filter((a) => forgotten.has(a.id)).map((a) => a.tool_call_id));
+    const keptCalls = new Set(actions.filter((a) => !forgotten.has(a.id)).map((a) => a.tool_call_id));
+    for (const e of events) {
+      if (e.kind !== 'ObservationEvent' && e.kind !== 'AgentErrorEvent' && e.kind !== 'UserRejectObservation') continue;
+      if (forgottenCalls.has(e.tool_call_id)) forgotten.add(e.id);
+      else if (keptCalls.has(e.tool_call_id)) forgotten.delete(e.id);
+    }
+    if (forgotten.size === 0) return null;
+    return {
+      forgottenEventIds: events.filter((e) => forgotten.has(e.id)).map((e) => e.id),
+      forgotten: events.filter((e) => forgotten.has(e.id)),
+      summaryOffset: head,
+    };
+  }
+
+  /** Asks the LLM to summarize the forgotten events (and the previous summary). */
+  async summarize(plan: CondensationPlan, previousSummary: string | null, signal?: AbortSignal): Promise<{ summary: string; response: CompletionResponse }> {
+    const transcript = viewToMessages({ events: plan.forgotten, summary: null, condensationRequested: false })
+      .map((m) => `[${m.role}${m.tool_calls?.length ? ` calls ${m.tool_calls.map((c) => `${c.name}(${c.arguments})`).join(', ')}` : ''}] ${m.content.map((c) => (c.type === 'text' ? c.text : '')).join('')}`)
+      .join('\n');
+    const prompt =
+      'You are maintaining a context-aware state summary for an interactive coding agent. Summarize the events below so that the agent can continue its task: ' +
+      'the user goals, progress so far, files changed, commands run and their outcomes, and what remains.\n\n' +
+      (previousSummary ? `<PREVIOUS SUMMARY>\n${previousSummary}\n</PREVIOUS SUMMARY>\n\n` : '') +
+      `<EVENTS>\n${transcript}\n</EVENTS>`;
+    const response = await this.llm.complete({ messages: [{ role: 'user', content: [text(prompt)] }], tools: [], ...(signal ? { signal } : {}) });
+    const summary = response.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('').trim() || '(no summary)';
+    return { summary, response };
+  }
+}

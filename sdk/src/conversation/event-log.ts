@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { Event } from '../events/event.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { eventFileName, writeJsonAtomic } from './persistence.js';
+
+export type EventListener = (event: Event) => void;
+
+/**
+ * The append-only event log of one conversation. `append` writes the event file (when persistent) before any
+ * subscriber sees the event, so a subscriber never sees an event a crash could lose. `publish` sends an event that
+ * is not persisted (`full_state` snapshots). Subscriber errors are logged and isolated.
+ */
+export class EventLog {
+  private readonly items: Event[];
+  private readonly byId = new Map<string, number>();
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(
+    private readonly dir: string | null,
+    initial: readonly Event[] = [],
+    private readonly logger: Logger = silentLogger,
+  ) {
+    this.items = [...initial];
+    this.items.forEach((e, i) => this.byId.set(e.id, i));
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  all(): readonly Event[] {
+    return this.items;
+  }
+
+  get(id: string): Event | undefined {
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.items[i];
+  }
+
+  /** The position of an event (its on-disk index), or -1. */
+  indexOf(id: string): number {
+    return this.byId.get(id) ?? -1;
+  }
+
+  append(event: Event): Event {
+    if (this.byId.has(event.id)) throw new Error(`duplicate event id ${event.id}`);
+    const index = this.items.length;
+    if (this.dir) writeJsonAtomic(join(this.dir, 'events', eventFileName(index, event.id)), event);
+    this.items.push(event);
+    this.byId.set(event.id, index);
+    this.publish(event);
+    return event;
+  }
+
+  publish(event: Event): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err), event_kind: event.kind }, 'event subscriber threw');
+      }
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+}
