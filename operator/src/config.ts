@@ -20,7 +20,7 @@ export const Config = z.object({
     .describe('Comma-separated namespaces to watch (flag --namespaces). Empty: all namespaces. Default: all.'),
   WORKERS: int(1).max(64).default(4).describe('Concurrent reconcile workers (flag --workers). Default: 4.'),
   RESYNC_PERIOD_MS: int(1000).default(300_000).describe('Every workspace is re-queued this often (5 min: cheap with level-based reconcile; bounds a silent watch). Default: 300000.'),
-  SERVER_IMAGE: z.string().min(1).default('localhost/agent-server:latest').describe('Image used when spec.image is absent (flag --server-image). Default: localhost/agent-server:latest.'),
+  SERVER_IMAGE: z.string().min(1).default('localhost/agentworkspace/agent-server:dev').describe('Image used when spec.image is absent (flag --server-image). Default: localhost/agentworkspace/agent-server:dev (what `make image` builds).'),
   CLUSTER_DOMAIN: z.string().min(1).default('cluster.local').describe('DNS suffix in status.url. Default: cluster.local.'),
   POD_TERMINATION_GRACE_SECONDS: int(1).default(60).describe('SIGTERM grace of server pods, for persisting conversations. Default: 60.'),
   POD_RUN_AS_USER: int(1).default(10001).describe('Non-root UID/GID of the server container. Default: 10001.'),

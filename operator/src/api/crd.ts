@@ -40,15 +40,17 @@ export function structural(node: Schema, path = '$'): Schema {
   if (intOrString) {
     const str = (node.anyOf as Schema[] | undefined)?.find((s) => s.type === 'string');
     out['anyOf'] = [{ type: 'integer' }, { type: 'string' }];
-    const pattern = str?.pattern ?? node.pattern;
-    if (pattern) out['pattern'] = pattern;
+    for (const k of ['maxLength', 'pattern'] as const) {
+      const v = str?.[k] ?? node[k];
+      if (v !== undefined) out[k] = v;
+    }
     out['x-kubernetes-int-or-string'] = true;
   } else if ('anyOf' in node || Array.isArray(node.type)) {
     throw new NonStructuralSchemaError(`${path}: unions other than int-or-string cannot be expressed in a CRD`);
   }
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema' || key === 'propertyNames') continue;
-    if (intOrString && (key === 'type' || key === 'anyOf' || key === 'pattern')) continue;
+    if (intOrString && (key === 'type' || key === 'anyOf' || key === 'pattern' || key === 'maxLength')) continue;
     if (!ALLOWED.has(key)) throw new NonStructuralSchemaError(`${path}: key "${key}" is not allowed in a CRD schema`);
     if ((key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER)) continue;
     if (key === 'pattern' && node.format === 'date-time') continue;

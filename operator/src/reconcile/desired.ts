@@ -168,7 +168,6 @@ function operatorEnv(ws: AgentWorkspace): V1EnvVar[] {
     { name: 'OH_SESSION_API_KEYS_0', valueFrom: { secretKeyRef: { name: key.name, key: key.key } } },
     { name: 'OH_CONVERSATIONS_PATH', value: CONVERSATIONS_PATH },
     { name: 'OH_BASH_EVENTS_DIR', value: `${WORKSPACE_MOUNT}/bash_events` },
-    { name: 'HOME', value: '/tmp' },
   ];
   const llm = ws.spec.llm;
   if (llm) {

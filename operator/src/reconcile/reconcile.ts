@@ -13,13 +13,13 @@ import {
   type AgentWorkspaceStatus as Status,
 } from '../api/agentworkspace.js';
 import { WORKSPACE_LABEL, parseKey } from '../controller/keys.js';
-import { pathOf, resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
+import { pathOf, resourcePath, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
 import {
   CONTAINER_NAME, SPEC_HASH_ANNOTATION, desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret,
   names, sessionKeyRef, workspaceUrl, type DesiredSettings,
 } from './desired.js';
-import { TerminalError, isAlreadyExists, isConflict, isNotFound } from './errors.js';
+import { TerminalError, isAlreadyExists, isConflict, isNotFound, statusCodeOf } from './errors.js';
 import { computeStatus, readyCondition, rfc3339, type PodView, type StatusInput } from './status.js';
 
 /** Read-only views of the informer caches (objects must not be modified). */
@@ -177,6 +177,10 @@ async function ensure(desired: KubeObject, cached: KubeObject | undefined, ws: A
       log.info({ kind, name }, 'child created');
       return created;
     } catch (err) {
+      if (statusCodeOf(err) === 422) {
+        const detail = (err as KubeApiError).body?.message ?? (err as Error).message;
+        throw new TerminalError(Reason.InvalidSpec, `The API server refused the ${kind}: ${detail}`);
+      }
       if (!isAlreadyExists(err)) throw err;
       actual = await deps.client.get(pathOf(desired));
     }
@@ -301,8 +305,9 @@ async function finish(
   });
   deps.observeStatus(`${ws.metadata.namespace}/${ws.metadata.name}`, before, status, raw);
   if (sameStatus(before, status)) return;
-  await writeStatus(raw, before, status, deps);
-  const prev = readyCondition(before);
+  const stored = await writeStatus(raw, before, status, deps);
+  if (stored === 'unchanged') return;
+  const prev = readyCondition(stored);
   const next = readyCondition(status);
   if (next && (prev?.reason !== next.reason || prev?.status !== next.status)) {
     log.info({ ready: next.status, reason: next.reason, was: prev?.reason }, 'Ready changed');
@@ -325,9 +330,9 @@ export function sameStatus(a: Status | undefined, b: Status): boolean {
  * Merge-patches /status with the cached resourceVersion as a precondition, so a status computed from
  * an outdated object is never written. On a conflict it re-reads the workspace: a changed generation
  * means a newer spec, whose own event has queued the key, so this write is dropped; otherwise the
- * write is retried (twice) against the fresh version.
+ * write is retried (twice) against the fresh version. Returns the status it replaced, or 'unchanged'.
  */
-async function writeStatus(raw: KubeObject, before: Status | undefined, next: Status, deps: ReconcileDeps): Promise<void> {
+async function writeStatus(raw: KubeObject, before: Status | undefined, next: Status, deps: ReconcileDeps): Promise<Status | undefined | 'unchanged'> {
   let resourceVersion = raw.metadata?.resourceVersion;
   let prev = before;
   for (let attempt = 0; ; attempt++) {
@@ -335,14 +340,15 @@ async function writeStatus(raw: KubeObject, before: Status | undefined, next: St
     for (const k of Object.keys(prev ?? {})) if (!(k in next)) patch[k] = null;
     try {
       await deps.client.mergePatch(raw, { metadata: { resourceVersion }, status: patch }, 'status');
-      return;
+      return prev;
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return 'unchanged';
       if (!isConflict(err) || attempt >= 2) throw err;
       const fresh = await deps.client.get(pathOf(raw));
-      if (fresh.metadata?.generation !== raw.metadata?.generation) return;
+      if (fresh.metadata?.generation !== raw.metadata?.generation) return 'unchanged';
       resourceVersion = fresh.metadata?.resourceVersion;
       prev = AgentWorkspaceStatus.safeParse(fresh.status).data;
+      if (sameStatus(prev, next)) return 'unchanged';
     }
   }
 }

@@ -1,0 +1,161 @@
+// The example AgentWorkspace on the real local cluster, with the operator running outside it under
+// exactly its RBAC (impersonating its ServiceAccount) and the real agent-server image in a container:
+// applies → children exactly as expected → Ready + status.url → the server answers at the pod's
+// address with the generated key and refuses without it → deleting the workspace removes every child.
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  ROOT, SERVER_IMAGE, adminClient, createNamespace, getOrUndefined, installCrd, installOperatorRbac, readyOf, sessionKeyOf,
+  startOperator, upsert, waitForReason, waitUntil, workspacePath, type OperatorProcess, type Workspace,
+} from '../../operator/src/e2e.testkit.js';
+import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
+
+const client: KubeClient = adminClient();
+let ns: { name: string; remove: () => Promise<void> };
+let operator: OperatorProcess;
+
+beforeAll(async () => {
+  await installCrd(client);
+  const kubeconfig = await installOperatorRbac(client);
+  ns = await createNamespace(client, 'aw-example');
+  operator = startOperator({ kubeconfig, namespaces: [ns.name] });
+  await operator.healthPort();
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  if (operator && process.env.E2E_SHOW_LOGS) console.log(operator.logs());
+  await ns?.remove();
+}, 60_000);
+
+const owner = (ws: Workspace) => [{ apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace', name: 'example', uid: ws.metadata!.uid, controller: true, blockOwnerDeletion: true }];
+const labels = {
+  'app.kubernetes.io/name': 'agent-server',
+  'app.kubernetes.io/instance': 'example',
+  'app.kubernetes.io/managed-by': 'agent-workspace-operator',
+  'agentworkspace.dev/workspace': 'example',
+};
+
+describe('the example AgentWorkspace', () => {
+  let ws: Workspace;
+
+  it('applies, with the defaults the CRD documents', async () => {
+    const example = parse(readFileSync(join(ROOT, 'examples/agentworkspace.yaml'), 'utf8')) as KubeObject;
+    ws = (await upsert(client, { ...example, metadata: { ...example.metadata, namespace: ns.name } })) as Workspace;
+    expect(ws.spec).toEqual({
+      imagePullPolicy: 'IfNotPresent',
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+      storage: { type: 'Ephemeral', size: '10Gi', reclaimPolicy: 'Delete' },
+      lifetime: { maxLifetime: '24h' },
+      suspended: false,
+      automountServiceAccountToken: false,
+      networkPolicy: { enabled: false, ingressFrom: [], egressCIDRs: [], allowDNS: true },
+    });
+  });
+
+  it('becomes Ready with status.url once the server passes its readiness probe', async () => {
+    ws = await waitForReason(client, ns.name, 'example', 'Running');
+    expect(readyOf(ws)).toMatchObject({ status: 'True', reason: 'Running' });
+    expect(ws.status).toMatchObject({
+      url: `http://example.${ns.name}.svc.cluster.local:8000`,
+      podName: 'example',
+      sessionKeySecretName: 'example-session-key',
+      sessionKeySecretKey: 'sessionApiKey',
+      observedGeneration: 1,
+    });
+    for (const t of ['createdAt', 'scheduledAt', 'startedAt', 'readyAt', 'expiresAt']) expect(typeof ws.status![t]).toBe('string');
+    const times = ['createdAt', 'scheduledAt', 'startedAt', 'readyAt'].map((t) => Date.parse(ws.status![t] as string));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('creates exactly the expected children, field by field', async () => {
+    const secret = await client.get<KubeObject & { type?: string; data?: Record<string, string> }>(resourcePath('v1', 'Secret', ns.name, 'example-session-key'));
+    expect(secret.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
+    expect(secret.type).toBe('Opaque');
+    expect(Object.keys(secret.data!)).toEqual(['sessionApiKey']);
+    expect(Buffer.from(Buffer.from(secret.data!.sessionApiKey!, 'base64').toString(), 'base64url')).toHaveLength(32);
+
+    const svc = await client.get<KubeObject & { spec: Record<string, unknown> }>(resourcePath('v1', 'Service', ns.name, 'example'));
+    expect(svc.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
+    expect(svc.spec).toMatchObject({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/managed-by': 'agent-workspace-operator', 'agentworkspace.dev/workspace': 'example' },
+      ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }],
+    });
+
+    const pod = await client.get<KubeObject & { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } }>(resourcePath('v1', 'Pod', ns.name, 'example'));
+    expect(pod.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
+    expect(pod.metadata!.annotations!['agentworkspace.dev/spec-hash']).toMatch(/^[0-9a-f]{16}$/);
+    expect(pod.spec).toMatchObject({
+      restartPolicy: 'Always',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 10,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+      volumes: [{ name: 'workspace', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+    });
+    expect(pod.spec.containers).toHaveLength(1);
+    const c = pod.spec.containers[0]!;
+    expect(c).toMatchObject({
+      name: 'agent-server',
+      image: SERVER_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }],
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+      securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+      livenessProbe: { httpGet: { path: '/alive', port: 'http' } },
+      volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }],
+    });
+    expect(c.env).toEqual([
+      { name: 'OH_SESSION_API_KEYS_0', valueFrom: { secretKeyRef: { name: 'example-session-key', key: 'sessionApiKey' } } },
+      { name: 'OH_CONVERSATIONS_PATH', value: '/workspace/conversations' },
+      { name: 'OH_BASH_EVENTS_DIR', value: '/workspace/bash_events' },
+    ]);
+
+    expect(await getOrUndefined(client, resourcePath('v1', 'PersistentVolumeClaim', ns.name, 'example-data'))).toBeUndefined();
+    expect(await getOrUndefined(client, resourcePath('networking.k8s.io/v1', 'NetworkPolicy', ns.name, 'example'))).toBeUndefined();
+    const managed = await client.list(resourcePath('v1', 'Pod', ns.name), 'app.kubernetes.io/managed-by=agent-workspace-operator');
+    expect(managed.items.map((p) => p.metadata!.name)).toEqual(['example']);
+  });
+
+  it('serves the agent server at the pod address with the generated key, and refuses without it', async () => {
+    const key = await sessionKeyOf(client, ws);
+    expect(key.length).toBeGreaterThanOrEqual(43);
+    const base = `http://${ws.status!.podIP}:8000`;
+    const ok = await fetch(`${base}/api/bash/bash_events/search`, { headers: { 'X-Session-API-Key': key } });
+    expect(ok.status).toBe(200);
+    const refused = await fetch(`${base}/api/bash/bash_events/search`);
+    expect(refused.status).toBe(401);
+    const wrong = await fetch(`${base}/api/bash/bash_events/search`, { headers: { 'X-Session-API-Key': 'not-the-key' } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+
+  it('reports Ready in metrics and recorded Events on the transitions', async () => {
+    expect(await operator.metric('agentworkspace_workspaces', { ready: 'True', reason: 'Running' })).toBe(1);
+    expect(await operator.metric('agentworkspace_time_to_ready_seconds_count')).toBeGreaterThanOrEqual(1);
+    const events = await client.list(`/api/v1/namespaces/${ns.name}/events`);
+    const reasons = events.items.filter((e) => (e.involvedObject as { kind?: string }).kind === 'AgentWorkspace').map((e) => e.reason);
+    expect(reasons).toContain('Running');
+  });
+
+  it('removes every child when the workspace is deleted', async () => {
+    await client.request('DELETE', workspacePath(ns.name, 'example'));
+    const childPaths = [
+      resourcePath('v1', 'Pod', ns.name, 'example'),
+      resourcePath('v1', 'Service', ns.name, 'example'),
+      resourcePath('v1', 'Secret', ns.name, 'example-session-key'),
+    ];
+    await waitUntil(async () => {
+      const left = await Promise.all(childPaths.map((p) => getOrUndefined(client, p)));
+      return left.every((x) => x === undefined);
+    }, 'garbage collection of the children');
+    for (const kind of [['v1', 'Pod'], ['v1', 'Service'], ['v1', 'Secret'], ['v1', 'PersistentVolumeClaim'], ['networking.k8s.io/v1', 'NetworkPolicy']] as const) {
+      const left = await client.list(resourcePath(kind[0], kind[1], ns.name), 'agentworkspace.dev/workspace=example');
+      expect(left.items).toEqual([]);
+    }
+  });
+});
