@@ -1,11 +1,13 @@
 // Session-key authentication over HTTP and over the WebSocket, in its three styles: the header, the
 // legacy query parameter (a wrong key is refused at the handshake with 403), and the first frame
 // (a wrong key closes the socket with 4001; the right one is accepted and events flow).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, call, startServer } from '../support/server.js';
 import { nextEvent } from '../support/wait.js';
+
+jest.setTimeout(60_000);
 
 function wsUrl(server: TestServer, query = ''): string {
   return server.url.replace(/^http/, 'ws') + '/sockets/bash-events' + query;

@@ -3,10 +3,12 @@
 // and graceful shutdown.
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, call, runServerToExit, startServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
+
+jest.setTimeout(60_000);
 
 const SERVER_INFO_FIELDS = [
   'uptime', 'idle_time', 'title', 'version', 'sdk_version', 'tools_version', 'workspace_version', 'build_git_sha',

@@ -262,7 +262,10 @@ export class BashService {
       timeoutTimer = setTimeout(() => kill('timeout'), command.timeout * 1000);
 
       const onData = (name: 'stdout' | 'stderr') => (buf: Buffer) => {
-        if (keptBytes >= maxOutputBytes) return; // over the limit: drain and drop until the kill lands
+        if (keptBytes >= maxOutputBytes) {
+          kill('output_limit'); // more than the limit: drop the rest and end the command
+          return;
+        }
         if (keptBytes + buf.length > maxOutputBytes) {
           buf = buf.subarray(0, maxOutputBytes - keptBytes);
           kill('output_limit');
