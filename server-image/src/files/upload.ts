@@ -89,7 +89,7 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
   const tmp = join(dirname(target), `.${basename(target)}.upload-${randomBytes(6).toString('hex')}`);
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 } });
+    parser = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes + 1, files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 } });
   } catch {
     await drain(req);
     throw new ApiError('bad_request', 'Malformed multipart body');
@@ -137,7 +137,7 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
     await cleanup();
     throw fsError(err);
   }
-  if (result.truncated) {
+  if (result.truncated || result.bytes > limits.maxBytes) {
     await cleanup();
     throw tooLarge(limits.maxBytes);
   }

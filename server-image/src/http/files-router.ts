@@ -31,14 +31,14 @@ function contentDisposition(name: string): string {
 
 /** Streams `file` (`size` bytes) as the response; counts the bytes sent. */
 async function sendFile(res: Response, file: string, size: number, onBytes: (n: number) => void): Promise<void> {
-  const stream = createReadStream(file, size > 0 ? { start: 0, end: size - 1 } : { start: 0, end: -1 });
-  stream.on('data', (chunk) => onBytes(chunk.length));
   res.setHeader('Content-Length', String(size));
   if (size === 0) {
-    stream.destroy();
     res.end();
     return;
   }
+  // Bounded to the size announced in Content-Length, even if the file grows meanwhile.
+  const stream = createReadStream(file, { start: 0, end: size - 1 });
+  stream.on('data', (chunk) => onBytes(chunk.length));
   await pipeline(stream, res);
 }
 
