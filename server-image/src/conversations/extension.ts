@@ -1,0 +1,35 @@
+// Conversations as a server extension: builds the service from the configuration, reads the catalog, and
+// hands main.ts the router, the events socket and the shutdown step.
+import { KNOWN_TOOL_NAMES } from '@agentworkspace/sdk';
+import type { Config } from '../config.js';
+import { PathPolicy } from '../files/paths.js';
+import type { Logger } from '../log.js';
+import type { ServerExtensions } from '../main.js';
+import { eventsSocket } from '../ws/events-socket.js';
+import { conversationsRouter } from './router.js';
+import { ConversationService } from './service.js';
+
+export async function conversationsExtension(config: Config, log: Logger): Promise<ServerExtensions & { service: ConversationService }> {
+  const service = new ConversationService({
+    conversationsPath: config.conversationsPath,
+    credentials: { model: config.llmModel, apiKey: config.llmApiKey, baseUrl: config.llmBaseUrl },
+    maxConcurrentRuns: config.maxConcurrentRuns,
+    idleTtlSeconds: config.conversationIdleTtlSeconds,
+    maxMessageBytes: config.maxMessageBytes,
+    paths: new PathPolicy(config.fileRoots),
+    log: log.child({ component: 'conversations' }),
+  });
+  await service.start();
+  return {
+    service,
+    apiRouters: [{ path: 'conversations', router: conversationsRouter(service) }],
+    registerSockets: (sockets) => sockets.registerSocket(/^\/sockets\/events\/([^/]+)\/?$/, eventsSocket(service, {
+      maxSubscribers: config.wsMaxSubscribers,
+      maxLagEvents: config.wsMaxLagEvents,
+      highWaterBytes: config.wsHighWaterBytes,
+      pingIntervalMs: config.wsPingMs,
+    }), 'events'),
+    usableTools: () => [...KNOWN_TOOL_NAMES],
+    shutdown: () => service.shutdown(),
+  };
+}

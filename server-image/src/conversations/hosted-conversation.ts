@@ -1,0 +1,256 @@
+// One conversation as the server hosts it: the SDK's LocalConversation (loaded lazily, evicted when idle),
+// the server's own metadata (title, tags, security analyzer, timestamps — in server_meta.json beside the
+// core's files), the in-memory credentials and secrets it was started with, its run, and its subscribers.
+//
+// Subscribers attach here rather than to the LocalConversation, so they survive the core being reopened
+// (new secrets) and never see a half-swapped state. Persisted events come from the core's event log, which
+// writes each event before publishing it: a subscriber is only ever told about durable events.
+import { join } from 'node:path';
+import {
+  FULL_STATE_KEY, LocalConversation, makeEvent, writeJsonAtomic,
+  type AgentSpecInput, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
+} from '@agentworkspace/sdk';
+import type { Logger } from '../log.js';
+import { ApiError } from '../http/errors.js';
+import type { ServerMeta } from './conversation-info.js';
+import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
+
+export const SERVER_META_FILE = 'server_meta.json';
+
+/** What a subscriber is told: each event (persisted or not), and when the conversation goes away. */
+export interface ConversationListener {
+  event(event: Event, persisted: boolean): void;
+  closed(reason: 'deleted' | 'shutdown'): void;
+}
+
+export interface HostedDeps {
+  persistencePath: string;
+  credentials: ServerLLMCredentials;
+  log: Logger;
+  llmFactory?: LLMFactory | undefined;
+}
+
+export interface HostedInit {
+  id: string;
+  dir: string;
+  meta: ServerMeta;
+  /** The last state dump known (base_state.json, or the live core's). */
+  state: Record<string, unknown>;
+  /** The agent spec with credentials, when this process was given it (never persisted). */
+  agentInput?: unknown;
+  secrets?: Record<string, SecretSource>;
+}
+
+const hasUserMessage = (events: readonly Event[]) => events.some((e) => e.kind === 'MessageEvent' && e.source === 'user');
+
+export class HostedConversation {
+  readonly id: string;
+  readonly dir: string;
+  meta: ServerMeta;
+  lastUsed = Date.now();
+  private state: Record<string, unknown>;
+  private agentInput: unknown;
+  private secrets: Record<string, SecretSource>;
+  private conv: LocalConversation | null = null;
+  private unsubscribeCore: (() => void) | null = null;
+  private opening: Promise<LocalConversation> | null = null;
+  private runPromise: Promise<void> | null = null;
+  private snapshotDuringRun = false;
+  private readonly listeners = new Set<ConversationListener>();
+  private readonly log: Logger;
+  private gone = false;
+
+  constructor(init: HostedInit, private readonly deps: HostedDeps) {
+    this.id = init.id;
+    this.dir = init.dir;
+    this.meta = init.meta;
+    this.state = init.state;
+    this.agentInput = init.agentInput;
+    this.secrets = init.secrets ?? {};
+    this.log = deps.log.child({ conversation_id: init.id });
+  }
+
+  get loaded(): boolean {
+    return this.conv !== null;
+  }
+
+  get running(): boolean {
+    return this.runPromise !== null;
+  }
+
+  get status(): ExecutionStatus {
+    return this.conv?.status ?? (this.state.execution_status as ExecutionStatus);
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  /** The core's state dump (live when loaded, else as last persisted). */
+  dump(): Record<string, unknown> {
+    return this.conv ? this.conv.stateDump() : this.state;
+  }
+
+  /** Every persisted event in order. Only valid once loaded. */
+  events(): readonly Event[] {
+    if (!this.conv) throw new Error(`conversation ${this.id} is not loaded`);
+    return this.conv.events();
+  }
+
+  /** Adopts a core created by the service (new conversations). */
+  adopt(conv: LocalConversation): void {
+    this.attach(conv);
+  }
+
+  /** The live core, opened from disk on first use. */
+  load(): Promise<LocalConversation> {
+    if (this.gone) return Promise.reject(new ApiError('not_found', `Conversation not found: ${this.id}`));
+    this.lastUsed = Date.now();
+    if (this.conv) return Promise.resolve(this.conv);
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<LocalConversation> {
+    const wasRunning = this.state.execution_status === 'running';
+    let conv: LocalConversation;
+    try {
+      conv = await LocalConversation.open({
+        persistence_dir: this.deps.persistencePath,
+        conversation_id: this.id,
+        agent: (this.agentInput ?? withServerCredentials(this.state.agent, this.deps.credentials)) as AgentSpecInput,
+        secrets: this.secrets,
+        logger: this.log,
+        ...(this.deps.llmFactory ? { llmFactory: this.deps.llmFactory } : {}),
+      });
+    } catch (err) {
+      this.log.error({ err }, 'conversation could not be loaded');
+      throw new ApiError('internal', `Conversation ${this.id} could not be loaded: ${(err as Error).message}`);
+    }
+    if (wasRunning) {
+      // The core marks it `error` with an AgentErrorEvent per interrupted tool call; this says why for the
+      // run as a whole (an LLM call may have been in flight, with no tool call to blame).
+      conv.eventLog.append(makeEvent({
+        kind: 'ConversationErrorEvent', source: 'environment', code: 'ServerRestarted',
+        detail: 'The agent server restarted while this conversation was running. Send a message or run it to continue.',
+      }));
+      this.log.warn('conversation was running when the server stopped; marked error');
+    }
+    this.attach(conv);
+    return conv;
+  }
+
+  private attach(conv: LocalConversation): void {
+    this.unsubscribeCore?.();
+    this.conv = conv;
+    this.state = conv.stateDump();
+    this.unsubscribeCore = conv.subscribe((event) => this.onCoreEvent(conv, event));
+  }
+
+  private onCoreEvent(conv: LocalConversation, event: Event): void {
+    const persisted = conv.eventLog.indexOf(event.id) >= 0;
+    if (persisted) this.meta.updated_at = new Date().toISOString();
+    if (!persisted && event.kind === 'ConversationStateUpdateEvent' && event.key === FULL_STATE_KEY) this.snapshotDuringRun = true;
+    for (const l of [...this.listeners]) {
+      try {
+        l.event(event, persisted);
+      } catch (err) {
+        this.log.warn({ err }, 'conversation listener threw');
+      }
+    }
+  }
+
+  /** Publishes a `full_state` snapshot to the subscribers (not persisted). */
+  publishSnapshot(): void {
+    if (!this.conv) return;
+    const event = makeEvent({ kind: 'ConversationStateUpdateEvent', key: FULL_STATE_KEY, value: {} });
+    this.onCoreEvent(this.conv, event);
+  }
+
+  subscribe(listener: ConversationListener): () => void {
+    this.listeners.add(listener);
+    this.lastUsed = Date.now();
+    return () => {
+      this.listeners.delete(listener);
+      this.lastUsed = Date.now();
+    };
+  }
+
+  /** Whether a run can start: loaded, not running, and something for the agent to answer. Throws otherwise. */
+  assertCanRun(conv: LocalConversation): void {
+    if (this.runPromise || conv.status === 'running') throw new ApiError('conflict', 'Conversation already running. Wait for it to finish, or pause or interrupt it.');
+    if (!hasUserMessage(conv.events())) throw new ApiError('bad_request', 'Send a message before running the conversation');
+  }
+
+  /**
+   * Starts the agent (not awaited). Call right after `assertCanRun` in the same tick. After the run a
+   * `full_state` snapshot with the final status reaches every subscriber (the core's own, or ours when the
+   * core had nothing to do).
+   */
+  startRun(conv: LocalConversation, onEnd: () => void): void {
+    this.snapshotDuringRun = false;
+    this.runPromise = (async () => {
+      try {
+        const status = await conv.run();
+        this.log.info({ status }, 'run ended');
+      } catch (err) {
+        this.log.error({ err }, 'run failed');
+      } finally {
+        this.runPromise = null;
+        this.lastUsed = Date.now();
+        this.state = conv.stateDump();
+        if (!this.snapshotDuringRun && this.conv === conv) this.publishSnapshot();
+        onEnd();
+      }
+    })();
+  }
+
+  /** Waits for the current run, if any, to end. */
+  async settled(): Promise<void> {
+    await this.runPromise;
+  }
+
+  /** Replaces the conversation's secrets: the core is reopened with them (its shell restarts). */
+  async replaceSecrets(secrets: Record<string, SecretSource>): Promise<void> {
+    const old = await this.load();
+    if (this.running) throw new ApiError('conflict', 'Secrets cannot be changed while the conversation is running');
+    this.secrets = { ...this.secrets, ...secrets };
+    this.state = old.stateDump();
+    const next = await this.open();
+    if (old !== next) await old.close();
+  }
+
+  saveMeta(): void {
+    if (this.gone) return;
+    writeJsonAtomic(join(this.dir, SERVER_META_FILE), this.meta);
+  }
+
+  /** Releases the core (its shell) when idle; it reloads from disk on next use. */
+  async evict(): Promise<void> {
+    const conv = this.conv;
+    if (!conv || this.running || this.listeners.size > 0) return;
+    this.state = conv.stateDump();
+    this.unsubscribeCore?.();
+    this.unsubscribeCore = null;
+    this.conv = null;
+    await conv.close();
+  }
+
+  /** Stops any run and releases the core; subscribers are told why. */
+  async close(reason: 'deleted' | 'shutdown'): Promise<void> {
+    if (reason === 'deleted') this.gone = true;
+    const conv = this.conv ?? (this.opening ? await this.opening.catch(() => null) : null);
+    if (conv) {
+      await conv.close().catch((err: unknown) => this.log.warn({ err }, 'closing the conversation failed'));
+      this.state = conv.stateDump();
+    }
+    await this.runPromise;
+    for (const l of [...this.listeners]) l.closed(reason);
+    this.listeners.clear();
+    this.unsubscribeCore?.();
+    this.unsubscribeCore = null;
+    this.conv = null;
+  }
+}

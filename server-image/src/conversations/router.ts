@@ -1,0 +1,188 @@
+// /api/conversations: the OpenHands conversation and event routes (protocol §3.2–§3.3), their status
+// codes and quirks included: pause, interrupt and DELETE answer 400 (not 404) for an unknown id, PATCH
+// answers 200 `{"success": false}`, create answers 201 or 200 for an existing id, ask_agent 500.
+import { Router, type Request } from 'express';
+import type { ConfirmationPolicyInput, SecretSource } from '@agentworkspace/sdk';
+import { ApiError, parseOrThrow } from '../http/errors.js';
+import { countEvents, searchEvents } from './event-query.js';
+import type { HostedConversation } from './hosted-conversation.js';
+import {
+  AskAgentRequestSchema, BatchGetQuerySchema, ConfirmationResponseRequestSchema, ConversationCountQuerySchema, ConversationIdSchema,
+  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, normalizeConversationId,
+  SendMessageRequestSchema, SetConfirmationPolicyRequestSchema, SetSecurityAnalyzerRequestSchema, StartConversationRequestSchema,
+  UpdateConversationRequestSchema, UpdateSecretsRequestSchema,
+} from './requests.js';
+import type { ConversationService } from './service.js';
+import { wireEvent } from './wire-event.js';
+import { z } from 'zod';
+
+const SUCCESS = { success: true } as const;
+const IncludeSkillsQuery = z.object({ include_skills: z.enum(['true', 'false', '1', '0']).optional() });
+
+function includeSkills(req: Request): boolean {
+  const q = parseOrThrow(IncludeSkillsQuery, req.query, 'query');
+  return q.include_skills === 'true' || q.include_skills === '1';
+}
+
+export function conversationsRouter(service: ConversationService): Router {
+  const router = Router();
+
+  /** The conversation named by the path, or 404 (a malformed id is a 422, as FastAPI's UUID parameter). */
+  const conversation = (req: Request): HostedConversation => {
+    const id = parseOrThrow(z.object({ conversation_id: ConversationIdSchema }), req.params, 'path').conversation_id;
+    return service.get(id);
+  };
+  /** The quirky routes: an unknown (or malformed) id is a 400. */
+  const conversationOr400 = (req: Request): HostedConversation => {
+    const id = normalizeConversationId(String(req.params.conversation_id));
+    const hosted = id ? service.find(id) : undefined;
+    if (!hosted) throw new ApiError('bad_request', `Conversation not found: ${String(req.params.conversation_id)}`);
+    return hosted;
+  };
+  const body = (req: Request) => (req.body === undefined ? {} : req.body);
+
+  // ---- conversations ----
+
+  router.get('/search', (req, res) => {
+    res.json(service.search(parseOrThrow(ConversationSearchQuerySchema, req.query, 'query')));
+  });
+
+  router.get('/count', (req, res) => {
+    res.json(service.count(parseOrThrow(ConversationCountQuerySchema, req.query, 'query').status));
+  });
+
+  router.get('/', (req, res) => {
+    const q = parseOrThrow(BatchGetQuerySchema, req.query, 'query');
+    res.json(q.ids.map((raw) => {
+      const id = normalizeConversationId(raw);
+      const hosted = id ? service.find(id) : undefined;
+      return hosted ? service.info(hosted, q.include_skills) : null;
+    }));
+  });
+
+  router.post('/', async (req, res) => {
+    const request = parseOrThrow(StartConversationRequestSchema, body(req), 'body');
+    const skills = includeSkills(req);
+    const { hosted, created } = await service.create(request);
+    res.status(created ? 201 : 200).json(service.info(hosted, skills));
+  });
+
+  router.get('/:conversation_id', (req, res) => {
+    res.json(service.info(conversation(req), includeSkills(req)));
+  });
+
+  router.patch('/:conversation_id', (req, res) => {
+    const patch = parseOrThrow(UpdateConversationRequestSchema, body(req), 'body');
+    const id = normalizeConversationId(String(req.params.conversation_id));
+    const hosted = id ? service.find(id) : undefined;
+    if (!hosted) return void res.json({ success: false });
+    service.update(hosted, patch);
+    res.json(SUCCESS);
+  });
+
+  router.delete('/:conversation_id', async (req, res) => {
+    await service.delete(conversationOr400(req));
+    res.json(SUCCESS);
+  });
+
+  router.get('/:conversation_id/agent_final_response', async (req, res) => {
+    res.json({ response: await service.finalResponse(conversation(req)) });
+  });
+
+  router.post('/:conversation_id/run', async (req, res) => {
+    await service.run(conversation(req));
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/pause', async (req, res) => {
+    await service.pause(conversationOr400(req));
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/interrupt', async (req, res) => {
+    await service.interrupt(conversationOr400(req));
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/secrets', async (req, res) => {
+    const hosted = conversation(req);
+    const { secrets } = parseOrThrow(UpdateSecretsRequestSchema, body(req), 'body');
+    await service.updateSecrets(hosted, secrets as Record<string, SecretSource>);
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/confirmation_policy', async (req, res) => {
+    const hosted = conversation(req);
+    const { policy } = parseOrThrow(SetConfirmationPolicyRequestSchema, body(req), 'body');
+    await service.setConfirmationPolicy(hosted, policy as ConfirmationPolicyInput);
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/security_analyzer', async (req, res) => {
+    const hosted = conversation(req);
+    const { security_analyzer } = parseOrThrow(SetSecurityAnalyzerRequestSchema, body(req), 'body');
+    await service.setSecurityAnalyzer(hosted, security_analyzer);
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/ask_agent', async (req, res) => {
+    const { question } = parseOrThrow(AskAgentRequestSchema, body(req), 'body');
+    const id = normalizeConversationId(String(req.params.conversation_id));
+    const hosted = id ? service.find(id) : undefined;
+    if (!hosted) throw new ApiError('internal', `Conversation not found: ${String(req.params.conversation_id)}`);
+    res.json({ response: await service.askAgent(hosted, question) });
+  });
+
+  router.post('/:conversation_id/condense', async (req, res) => {
+    await service.condense(conversation(req));
+    res.json(SUCCESS);
+  });
+
+  // ---- events ----
+
+  router.get('/:conversation_id/events/search', async (req, res) => {
+    const hosted = conversation(req);
+    const q = parseOrThrow(EventSearchQuerySchema, req.query, 'query');
+    await hosted.load();
+    const page = searchEvents(hosted.events(), q);
+    res.json({ items: page.items.map(wireEvent), next_page_id: page.next_page_id });
+  });
+
+  router.get('/:conversation_id/events/count', async (req, res) => {
+    const hosted = conversation(req);
+    const q = parseOrThrow(EventCountQuerySchema, req.query, 'query');
+    await hosted.load();
+    res.json(countEvents(hosted.events(), q));
+  });
+
+  // GET with a JSON list of ids as its body (FastAPI's un-annotated list parameter).
+  router.get('/:conversation_id/events', async (req, res) => {
+    const hosted = conversation(req);
+    const ids = parseOrThrow(EventBatchBodySchema, req.body ?? [], 'body');
+    const conv = await hosted.load();
+    res.json(ids.map((id) => conv.eventLog.get(id) ?? null));
+  });
+
+  router.post('/:conversation_id/events', async (req, res) => {
+    const hosted = conversation(req);
+    const message = parseOrThrow(SendMessageRequestSchema, body(req), 'body');
+    await service.sendMessage(hosted, message);
+    res.json(SUCCESS);
+  });
+
+  router.post('/:conversation_id/events/respond_to_confirmation', async (req, res) => {
+    const hosted = conversation(req);
+    const { accept, reason } = parseOrThrow(ConfirmationResponseRequestSchema, body(req), 'body');
+    await service.respondToConfirmation(hosted, accept, reason);
+    res.json(SUCCESS);
+  });
+
+  router.get('/:conversation_id/events/:event_id', async (req, res) => {
+    const conv = await conversation(req).load();
+    const event = conv.eventLog.get(String(req.params.event_id));
+    if (!event) throw new ApiError('not_found', `Event not found: ${String(req.params.event_id)}`);
+    res.json(event);
+  });
+
+  return router;
+}
