@@ -55,6 +55,26 @@ export const ConfigSchema = z.object({
   buildGitRef: z.string().default('unknown'),
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** LLM_MODEL: model for conversations whose agent spec names none. Default unset. */
+  llmModel: nonEmpty.optional(),
+  /** LLM_API_KEY: key for conversations whose agent spec carries none (sent only to LLM_BASE_URL, or the model's default endpoint). Never returned by any API. */
+  llmApiKey: nonEmpty.optional(),
+  /** LLM_BASE_URL: the endpoint LLM_API_KEY belongs to. Default unset (the provider's own). */
+  llmBaseUrl: nonEmpty.optional(),
+  /** OH_MAX_CONCURRENT_RUNS: conversations running at once; beyond it starting a run is a 503. Default 10. */
+  maxConcurrentRuns: z.coerce.number().int().positive().max(10_000).default(10),
+  /** OH_CONVERSATION_IDLE_TTL_SECONDS: an unused loaded conversation (not running, no subscriber) is released after this. Default 1200. */
+  conversationIdleTtlSeconds: z.coerce.number().int().positive().default(1200),
+  /** AGENT_SERVER_MAX_MESSAGE_BYTES: largest user message content (JSON bytes), so its event fits a 1 MiB frame. Default 512 KiB. */
+  maxMessageBytes: bytes(900 * 1024).default(512 * 1024),
+  /** AGENT_SERVER_WS_MAX_SUBSCRIBERS: event sockets per conversation; one more is closed with 1013. Default 50. */
+  wsMaxSubscribers: z.coerce.number().int().positive().max(10_000).default(50),
+  /** AGENT_SERVER_WS_MAX_LAG_EVENTS: how far an event subscriber may fall behind before it is closed with 1013. Default 10000. */
+  wsMaxLagEvents: z.coerce.number().int().positive().default(10_000),
+  /** AGENT_SERVER_WS_HIGH_WATER_BYTES: bytes in flight per event subscriber before sending waits. Default 1 MiB. */
+  wsHighWaterBytes: bytes(64 * MiB).default(MiB),
+  /** AGENT_SERVER_WS_PING_MS: protocol ping interval on event sockets (0: off). Default 20000. */
+  wsPingMs: ms.default(20_000),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -81,6 +101,16 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   buildGitSha: ['OPENHANDS_BUILD_GIT_SHA'],
   buildGitRef: ['OPENHANDS_BUILD_GIT_REF'],
   logLevel: ['LOG_LEVEL'],
+  llmModel: ['LLM_MODEL'],
+  llmApiKey: ['LLM_API_KEY'],
+  llmBaseUrl: ['LLM_BASE_URL'],
+  maxConcurrentRuns: ['OH_MAX_CONCURRENT_RUNS'],
+  conversationIdleTtlSeconds: ['OH_CONVERSATION_IDLE_TTL_SECONDS'],
+  maxMessageBytes: ['AGENT_SERVER_MAX_MESSAGE_BYTES'],
+  wsMaxSubscribers: ['AGENT_SERVER_WS_MAX_SUBSCRIBERS'],
+  wsMaxLagEvents: ['AGENT_SERVER_WS_MAX_LAG_EVENTS'],
+  wsHighWaterBytes: ['AGENT_SERVER_WS_HIGH_WATER_BYTES'],
+  wsPingMs: ['AGENT_SERVER_WS_PING_MS'],
 };
 
 const LIST_FIELDS = new Set(['sessionApiKeys', 'allowCorsOrigins', 'fileRoots']);

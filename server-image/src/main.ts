@@ -9,6 +9,7 @@ import type { Router } from 'express';
 import { BashService } from './bash/service.js';
 import { BashEventStore } from './bash/store.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
+import { conversationsExtension } from './conversations/extension.js';
 import { createApp } from './http/app.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
@@ -19,7 +20,7 @@ import { SocketDispatcher } from './ws/dispatcher.js';
 const SERVER_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Environment variables that carry secrets of the server and must not reach commands it runs. */
-const SECRET_ENV = /^(OH_SESSION_API_KEYS(_\d+)?|SESSION_API_KEY|OH_SECRET_KEY)$/;
+const SECRET_ENV = /^(OH_SESSION_API_KEYS(_\d+)?|SESSION_API_KEY|OH_SECRET_KEY|LLM_API_KEY)$/;
 
 export function commandEnvironment(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
@@ -34,6 +35,8 @@ export interface ServerExtensions {
   apiRouters?: { path: string; router: Router }[];
   registerSockets?: (sockets: SocketDispatcher) => void;
   usableTools?: () => string[];
+  /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
+  shutdown?: () => Promise<void>;
 }
 
 export interface RunningServer {
@@ -103,6 +106,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
       log.info({ running: bash.runningCount }, 'shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await extensions.shutdown?.();
       await bash.shutdown(config.shutdownGraceMs);
       await sockets.closeAll();
       const force = setTimeout(() => server.closeAllConnections(), 2000);
@@ -132,9 +136,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // The agent's shell inherits this process's environment: the server's own secrets leave it once parsed.
+  for (const name of Object.keys(process.env)) if (SECRET_ENV.test(name)) delete process.env[name];
   let running: RunningServer;
   try {
-    running = await startServer(config, log, env);
+    const conversations = await conversationsExtension(config, log);
+    running = await startServer(config, log, env, conversations);
   } catch (err) {
     log.fatal({ err }, 'agent server failed to start');
     process.exit(1);
