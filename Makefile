@@ -28,3 +28,14 @@ lint: ## eslint and tsc
 	@bash scripts/test.sh static
 
 .PHONY: help setup build demo test unit integration lint
+
+cluster-up: ## Start the local test Kubernetes (builds its binaries on first use); kubeconfig in .local/cluster/
+	@bash test/cluster/cluster.sh up
+
+cluster-down: ## Stop the local test Kubernetes and remove its state and pod containers
+	@bash test/cluster/cluster.sh down
+
+image: ## Build the agent-server image with podman (localhost/agentworkspace/agent-server:dev)
+	@bash test/cluster/image.sh server
+
+.PHONY: cluster-up cluster-down image

@@ -1,0 +1,141 @@
+// The node agent's composition root: the test cluster's kubelet stand-in. Registers the node, runs the
+// PV provisioner, watches the pods bound to the node and gives each a PodWorker; one podman poll per
+// second feeds every worker the containers' states. Started by cluster.sh (which sets the environment).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CoreV1Api, KubeConfig, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
+import { NODE_LABEL } from './container-args.js';
+import { keepWatching } from './list-watch.js';
+import { NodeRegistration } from './node.js';
+import { apiObjectReader } from './object-reader.js';
+import { PodAddresses } from './pod-addresses.js';
+import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { listContainers, podman, podmanStatus } from './podman.js';
+import { Provisioner } from './provisioner.js';
+import type { TokenIssuer } from './volumes.js';
+
+const ConfigSchema = z.object({
+  /** AGENT_KUBECONFIG: the admin kubeconfig written by cluster.sh. */
+  kubeconfig: z.string().min(1),
+  /** AGENT_NODE_NAME. */
+  nodeName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  /** AGENT_STATE_DIR: the cluster's state directory (pods/, pv/, logs/pods/ live under it). */
+  stateDir: z.string().min(1),
+  /** AGENT_APISERVER_PORT: the API server's port on the host's loopback. */
+  apiserverPort: z.coerce.number().int().min(1).max(65535),
+  /** AGENT_POD_APISERVER_HOST: the host's loopback as pods on slirp4netns see it (10.0.2.2). */
+  podApiserverHost: z.string().min(1),
+  /** AGENT_KUBELET_VERSION: reported in the node's nodeInfo. */
+  kubeletVersion: z.string().default('v1.36.3'),
+});
+
+function log(msg: string): void {
+  console.log(`${new Date().toISOString()} ${msg}`);
+}
+
+async function main(): Promise<void> {
+  const parsed = ConfigSchema.safeParse({
+    kubeconfig: process.env.AGENT_KUBECONFIG,
+    nodeName: process.env.AGENT_NODE_NAME,
+    stateDir: process.env.AGENT_STATE_DIR,
+    apiserverPort: process.env.AGENT_APISERVER_PORT,
+    podApiserverHost: process.env.AGENT_POD_APISERVER_HOST,
+    kubeletVersion: process.env.AGENT_KUBELET_VERSION,
+  });
+  if (!parsed.success) {
+    console.error(`node agent: invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    process.exit(2);
+  }
+  const cfg = parsed.data;
+  const kc = new KubeConfig();
+  kc.loadFromString(readFileSync(cfg.kubeconfig, 'utf8'));
+  const core = kc.makeApiClient(CoreV1Api);
+  const storage = kc.makeApiClient(StorageV1Api);
+
+  // Containers of an earlier run of this node are stale: the cluster's state started afresh.
+  const stale = (await podman(['pod', 'ps', '-q', '--filter', `label=${NODE_LABEL}=${cfg.nodeName}`])).trim();
+  if (stale) await podmanStatus(['pod', 'rm', '-f', ...stale.split('\n')]);
+
+  const podmanVersion = (await podman(['version', '--format', '{{.Client.Version}}'])).trim();
+  const node = new NodeRegistration(core, cfg.nodeName, cfg.kubeletVersion, podmanVersion, log);
+  await node.register();
+  const provisioner = new Provisioner(kc, core, storage, join(cfg.stateDir, 'pv'), log);
+  await provisioner.start();
+
+  const tokens: TokenIssuer = {
+    async request(pod, audience, expirationSeconds) {
+      const tr = await core.createNamespacedServiceAccountToken({
+        name: pod.spec?.serviceAccountName ?? 'default',
+        namespace: pod.metadata?.namespace ?? 'default',
+        body: {
+          spec: {
+            audiences: audience ? [audience] : [],
+            expirationSeconds,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name, uid: pod.metadata?.uid },
+          },
+        },
+      });
+      const token = tr.status?.token;
+      if (!token) throw new Error('TokenRequest returned no token');
+      return { token, expires: new Date(tr.status?.expirationTimestamp ?? Date.now() + expirationSeconds * 1000) };
+    },
+  };
+  const deps: WorkerDeps = {
+    core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(), nodeName: cfg.nodeName,
+    stateDir: cfg.stateDir, apiserver: { host: cfg.podApiserverHost, port: cfg.apiserverPort }, log,
+  };
+
+  const workers = new Map<string, PodWorker>();
+  const pods = keepWatching<V1Pod>(kc, '/api/v1/pods',
+    () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${cfg.nodeName}` }),
+    {
+      upsert(pod) {
+        const uid = pod.metadata?.uid ?? '';
+        const w = workers.get(uid);
+        if (w) w.update(pod);
+        else workers.set(uid, new PodWorker(pod, deps));
+        workers.get(uid)?.update(pod);
+      },
+      remove(pod) {
+        workers.get(pod.metadata?.uid ?? '')?.forget();
+      },
+    },
+    log, `spec.nodeName=${cfg.nodeName}`);
+
+  let polling = true;
+  const poll = async (): Promise<void> => {
+    while (polling) {
+      const takenAt = Date.now();
+      try {
+        const containers = await listContainers(`${NODE_LABEL}=${cfg.nodeName}`);
+        const byName = new Map(containers.map((c) => [c.name, c]));
+        for (const [uid, w] of workers) {
+          if (w.done) workers.delete(uid);
+          else w.observe({ takenAt, byName });
+        }
+      } catch (err) {
+        log(`container poll failed: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  void poll();
+  log(`node agent for ${cfg.nodeName} running`);
+
+  const shutdown = (): void => {
+    polling = false;
+    pods.stop();
+    provisioner.stop();
+    node.stop();
+    log('node agent stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(`node agent failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});

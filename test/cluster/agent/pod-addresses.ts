@@ -1,0 +1,32 @@
+// Each pod gets its own loopback address, reported as status.podIP; its container ports are published
+// there. The whole of 127.0.0.0/8 routes to the loopback interface, so no interface set-up is needed.
+// 127.0.0.1 stays the node's own address (hostNetwork pods); pods take 127.0.0.10 upwards.
+export class PodAddresses {
+  private readonly byPod = new Map<string, string>();
+  private readonly inUse = new Set<string>();
+  private next = 0;
+
+  constructor(private readonly first = 10, private readonly count = 60_000) {}
+
+  /** The pod's address, allocated on first call; stable until released. */
+  acquire(podUid: string): string {
+    const known = this.byPod.get(podUid);
+    if (known) return known;
+    for (let i = 0; i < this.count; i++) {
+      const n = this.first + ((this.next + i) % this.count);
+      const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+      if (n % 256 === 0 || n % 256 === 255 || this.inUse.has(ip)) continue;
+      this.next = (this.next + i + 1) % this.count;
+      this.inUse.add(ip);
+      this.byPod.set(podUid, ip);
+      return ip;
+    }
+    throw new Error('no free pod loopback address');
+  }
+
+  release(podUid: string): void {
+    const ip = this.byPod.get(podUid);
+    if (ip) this.inUse.delete(ip);
+    this.byPod.delete(podUid);
+  }
+}

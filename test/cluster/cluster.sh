@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# The local test cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (built from the
+# official Go modules by build.sh) and the podman-backed node agent (agent/, TypeScript).
+#
+#   cluster.sh up      start everything (or reuse a healthy running cluster); idempotent
+#   cluster.sh down    stop what `up` started, by process id, remove its containers and state; idempotent
+#   cluster.sh status  exit 0 when the cluster is up and healthy
+#
+# State lives in $CLUSTER_DIR (default <repo>/.local/cluster, git-ignored): pki/, kubeconfig, *.pid,
+# logs/<component>.log, logs/pods/ (container logs), pv/ (PersistentVolume directories), etcd/.
+# A failed start prints the tail of the failing component's log. Concurrent callers are serialised
+# by a lock file beside the state directory.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$here/../.." && pwd)
+export PATH="$ROOT/node_modules/.bin:$PATH"
+export CONTAINERS_CONF="$here/containers.conf"
+CLUSTER_DIR=${CLUSTER_DIR:-$ROOT/.local/cluster}
+K8S_VERSION=v1.36.3
+GO_MINOR=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
+CACHE_ROOT=${AGENTWORKSPACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentworkspace}
+BIN_DIR=${CLUSTER_BIN_DIR:-$CACHE_ROOT/k8s-$K8S_VERSION-go$GO_MINOR}
+ETCD_PORT=${CLUSTER_ETCD_PORT:-12379}
+ETCD_PEER_PORT=${CLUSTER_ETCD_PEER_PORT:-12380}
+APISERVER_PORT=${CLUSTER_APISERVER_PORT:-16443}
+NODE_NAME=${CLUSTER_NODE_NAME:-agentworkspace-node}
+# The address at which pods on slirp4netns reach the host's loopback (allow_host_loopback=true).
+HOST_LOOPBACK_FROM_POD=10.0.2.2
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler node-agent)
+PKI=$CLUSTER_DIR/pki
+LOGS=$CLUSTER_DIR/logs
+
+log() { echo "cluster: $*"; }
+die() { echo "cluster: ERROR: $*" >&2; exit 1; }
+
+# alive <component>: its pid file names a live process started from the expected program.
+alive() {
+  local pidfile=$CLUSTER_DIR/$1.pid pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$(program_marker "$1")"
+}
+program_marker() { case $1 in node-agent) echo "agent-dist/main.js" ;; *) echo "$BIN_DIR/$1" ;; esac; }
+
+show_log() { # component
+  local f=$LOGS/$1.log
+  echo "----- last lines of $f -----" >&2
+  [ -f "$f" ] && tail -n 40 "$f" >&2
+  echo "-----" >&2
+}
+
+kubectl_admin() { "$BIN_DIR/kubectl" --kubeconfig "$CLUSTER_DIR/kubeconfig" "$@"; }
+
+readyz() {
+  curl -fsS --max-time 3 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1
+}
+
+healthy() {
+  [ -f "$CLUSTER_DIR/kubeconfig" ] || return 1
+  local c; for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
+  readyz || return 1
+  [ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+
+# wait_for <seconds> <component> <description> <command…>: retries the command; on timeout or when the
+# component dies, prints its log and fails.
+wait_for() {
+  local limit=$1 comp=$2 what=$3; shift 3
+  local t0; t0=$(date +%s)
+  until "$@"; do
+    if ! alive "$comp"; then show_log "$comp"; die "$comp exited while waiting for $what"; fi
+    if [ $(( $(date +%s) - t0 )) -ge "$limit" ]; then show_log "$comp"; die "timed out after ${limit}s waiting for $what"; fi
+    sleep 0.5
+  done
+}
+
+start() { # component, command…
+  local comp=$1; shift
+  if alive "$comp"; then log "$comp already running (pid $(cat "$CLUSTER_DIR/$comp.pid"))"; return; fi
+  setsid "$@" >>"$LOGS/$comp.log" 2>&1 < /dev/null &
+  echo $! > "$CLUSTER_DIR/$comp.pid"
+  log "started $comp (pid $!, log $LOGS/$comp.log)"
+}
+
+make_pki() {
+  [ -f "$PKI/admin.crt" ] && return
+  mkdir -p "$PKI"
+  local sans="DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  sans+=",DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$HOST_LOOPBACK_FROM_POD,IP:10.0.0.1"
+  (
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt \
+      -subj "/CN=agentworkspace-test-ca" -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' "$sans" > apiserver.ext
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile apiserver.ext -out apiserver.crt 2>/dev/null
+    # The admin credential: a client certificate in system:masters (RBAC's superuser group).
+    openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=admin" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' > admin.ext
+    openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile admin.ext -out admin.crt 2>/dev/null
+    # Service-account token signing key.
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    rm -f ./*.csr ./*.ext ./*.srl
+  )
+  log "certificates written to $PKI"
+}
+
+write_kubeconfig() {
+  local b64ca b64crt b64key
+  b64ca=$(base64 -w0 < "$PKI/ca.crt"); b64crt=$(base64 -w0 < "$PKI/admin.crt"); b64key=$(base64 -w0 < "$PKI/admin.key")
+  cat > "$CLUSTER_DIR/kubeconfig.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: agentworkspace-local
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $b64ca
+users:
+- name: admin
+  user:
+    client-certificate-data: $b64crt
+    client-key-data: $b64key
+contexts:
+- name: agentworkspace-local
+  context:
+    cluster: agentworkspace-local
+    user: admin
+current-context: agentworkspace-local
+EOF
+  chmod 600 "$CLUSTER_DIR/kubeconfig.tmp"
+  mv "$CLUSTER_DIR/kubeconfig.tmp" "$CLUSTER_DIR/kubeconfig"
+}
+
+# The node agent is TypeScript compiled into the state directory; recompiled when its sources change.
+build_agent() {
+  local stamp=$CLUSTER_DIR/agent-dist/.sources-hash want
+  want=$(cat "$here"/agent/*.ts "$here/agent/tsconfig.json" | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "compiling the node agent…"
+  rm -rf "$CLUSTER_DIR/agent-dist"
+  tsc -p "$here/agent/tsconfig.json" --outDir "$CLUSTER_DIR/agent-dist" || die "node agent failed to compile"
+  echo "$want" > "$stamp"
+}
+
+down() {
+  local c pid i
+  for (( i=${#COMPONENTS[@]}-1; i>=0; i-- )); do
+    c=${COMPONENTS[$i]}
+    if alive "$c"; then
+      pid=$(cat "$CLUSTER_DIR/$c.pid")
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
+      [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+      log "stopped $c (pid $pid)"
+    fi
+    rm -f "$CLUSTER_DIR/$c.pid"
+  done
+  if command -v podman >/dev/null; then
+    local ids; ids=$(podman ps -aq --filter "label=agentworkspace.node=$NODE_NAME" 2>/dev/null || true)
+    if [ -n "$ids" ]; then
+      # shellcheck disable=SC2086
+      podman rm -f -t 2 $ids >/dev/null 2>&1 || true
+      log "removed $(echo "$ids" | wc -l) pod container(s)"
+    fi
+  fi
+  rm -rf "$CLUSTER_DIR"
+  log "down; state removed"
+}
+
+up() {
+  local t0; t0=$(date +%s)
+  if healthy; then log "already up (reusing it)"; usage; return; fi
+  # A half-started or crashed cluster is torn down first: its etcd data and certificates go with it.
+  if [ -d "$CLUSTER_DIR" ]; then log "found a stopped or unhealthy cluster; cleaning it up"; down; fi
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~8 min on 2 cores)"; bash "$here/build.sh"; break; }
+  done
+  command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
+  mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"
+  make_pki
+  write_kubeconfig
+  build_agent
+
+  start etcd "$BIN_DIR/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+  wait_for 30 etcd "etcd health" etcd_healthy
+
+  start kube-apiserver "$BIN_DIR/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" \
+    --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --api-audiences https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
+    --endpoint-reconciler-type none \
+    --disable-admission-plugins TaintNodesByCondition \
+    --profiling=false
+  wait_for 120 kube-apiserver "kube-apiserver /readyz" readyz
+  log "kube-apiserver ready at https://127.0.0.1:$APISERVER_PORT ($(( $(date +%s) - t0 ))s)"
+
+  local controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller
+  controllers+=,serviceaccount-token-controller,root-ca-certificate-publisher-controller
+  controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
+  controllers+=,clusterrole-aggregation-controller,ttl-after-finished-controller
+  controllers+=,persistentvolume-binder-controller,persistentvolume-protection-controller
+  controllers+=,persistentvolumeclaim-protection-controller
+  start kube-controller-manager "$BIN_DIR/kube-controller-manager" \
+    --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false \
+    --controllers "$controllers" \
+    --root-ca-file "$PKI/ca.crt" --service-account-private-key-file "$PKI/sa.key" \
+    --profiling=false
+  start kube-scheduler "$BIN_DIR/kube-scheduler" \
+    --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false --profiling=false
+
+  AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
+    AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
+    start node-agent "$ROOT/node_modules/.bin/node" "$CLUSTER_DIR/agent-dist/main.js"
+
+  wait_for 60 node-agent "node $NODE_NAME Ready" node_ready
+  wait_for 60 kube-controller-manager "the default ServiceAccount" default_sa
+  sleep 1
+  for c in kube-controller-manager kube-scheduler; do alive "$c" || { show_log "$c"; die "$c exited"; }; done
+  log "up in $(( $(date +%s) - t0 ))s"
+  usage
+}
+
+etcd_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" >/dev/null 2>&1; }
+default_sa() { kubectl_admin get serviceaccount default -n default -o name >/dev/null 2>&1; }
+
+node_ready() {
+  [ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+
+usage() {
+  cat <<EOF
+cluster: Kubernetes $K8S_VERSION is running. Use it with:
+  export KUBECONFIG=$CLUSTER_DIR/kubeconfig PATH=$BIN_DIR:\$PATH
+  kubectl get nodes; helm version
+  pods run as podman containers (CONTAINERS_CONF=$CONTAINERS_CONF podman ps); their logs: $LOGS/pods/
+  component logs: $LOGS/; stop with: make cluster-down
+EOF
+}
+
+mkdir -p "$(dirname "$CLUSTER_DIR")"
+exec 9>"$CLUSTER_DIR.lock"
+flock 9
+case ${1:-} in
+  up) up ;;
+  down) down ;;
+  status) healthy ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
