@@ -35,19 +35,23 @@ export interface StartOptions {
   args?: string[];
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+/** True when every source file of `src` has a JavaScript file in `dist` at least as new. */
+function distFresh(src: string, dist: string): boolean {
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const path = join(src, entry.name);
+    if (entry.isDirectory()) {
+      if (!distFresh(path, join(dist, entry.name))) return false;
+    } else if (entry.name.endsWith('.ts') && !/\.(test|testkit)\.ts$/.test(entry.name)) {
+      const js = join(dist, entry.name.replace(/\.ts$/, '.js'));
+      if (!existsSync(js) || statSync(js).mtimeMs < statSync(path).mtimeMs) return false;
+    }
   }
-  return newest;
+  return true;
 }
 
 /** Builds server-image (and the sdk it references) when dist is missing or older than src. */
 export function ensureServerBuilt(): void {
-  const main = join(ROOT, 'server-image', 'dist', 'main.js');
-  const fresh = () => existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, 'server-image', 'src'));
+  const fresh = () => distFresh(join(ROOT, 'server-image', 'src'), join(ROOT, 'server-image', 'dist'));
   if (fresh()) return;
   const lock = join(ROOT, 'node_modules', '.cache', 'agent-server-build.lock');
   mkdirSync(dirname(lock), { recursive: true });
@@ -62,7 +66,19 @@ export function ensureServerBuilt(): void {
     }
   }
   try {
-    if (!fresh()) execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'server-image'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+    if (!fresh()) {
+      try {
+        execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'server-image'], {
+          cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` },
+        });
+      } catch (err) {
+        // tsc -b still emits when other files have type errors (the static tier reports those);
+        // the behaviour under test only needs fresh JavaScript.
+        if (!fresh()) throw err;
+        console.warn(`server-image built with type errors:\n${(err as { stdout?: string }).stdout ?? ''}`);
+      }
+    }
   } finally {
     rmdirSync(lock);
   }
