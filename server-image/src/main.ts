@@ -2,9 +2,10 @@
 // HTTP and WebSockets, and shuts down gracefully on SIGTERM/SIGINT (readiness 503, stop accepting,
 // let running commands finish within the grace period then kill them, close sockets, exit 0).
 // As PID 1 in a container the process handles SIGTERM itself, so no init is needed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
 import { BashService } from './bash/service.js';
 import { BashEventStore } from './bash/store.js';
@@ -161,3 +162,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+// Run directly (`node dist/main.js`, as the Containerfile does) as well as through bin/agent-server.js.
+const entry = process.argv[1];
+if (entry && realpathSync(entry) === fileURLToPath(import.meta.url)) void main();
