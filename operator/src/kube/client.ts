@@ -108,8 +108,15 @@ export class KubeClient {
     return this.request<T>('GET', path);
   }
 
-  list<T extends KubeObject = KubeObject>(path: string, labelSelector?: string): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', path, { query: { labelSelector } });
+  /** Lists a collection; items get the apiVersion and kind the API server leaves out of list items. */
+  async list<T extends KubeObject = KubeObject>(path: string, labelSelector?: string): Promise<KubeList<T>> {
+    const list = await this.request<KubeList<T> & { apiVersion?: string; kind?: string }>('GET', path, { query: { labelSelector } });
+    const kind = list.kind?.replace(/List$/, '');
+    for (const item of list.items) {
+      item.apiVersion ??= list.apiVersion;
+      item.kind ??= kind;
+    }
+    return list;
   }
 
   create<T extends KubeObject>(obj: T): Promise<T> {
