@@ -175,10 +175,13 @@ describe('agent server: configuration', () => {
   });
 
   it('reads the key from the legacy SESSION_API_KEY and from the JSON list', async () => {
-    for (const env of [{ SESSION_API_KEY: 'legacy-key-1' }, { OH_SESSION_API_KEYS: '["list-key-1","list-key-2"]' }]) {
+    const cases: [Record<string, string>, string][] = [
+      [{ SESSION_API_KEY: 'legacy-key-1' }, 'legacy-key-1'],
+      [{ OH_SESSION_API_KEYS: '["list-key-1","list-key-2"]' }, 'list-key-2'],
+    ];
+    for (const [env, key] of cases) {
       const s = await startServer({ key: null, env });
       try {
-        const key = Object.values(env)[0]!.replace(/[[\]"]/g, '').split(',').pop() as string;
         expect((await call(s, 'GET', '/api/bash/bash_events/search', { key })).status).toBe(200);
         expect((await call(s, 'GET', '/api/bash/bash_events/search', { key: 'other' })).status).toBe(401);
       } finally {

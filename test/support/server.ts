@@ -165,7 +165,7 @@ export interface CallResult<T = unknown> {
  * JSON bodies are sent as JSON; the response body is parsed when it is JSON.
  */
 export async function call<T = unknown>(server: Pick<TestServer, 'url' | 'key'>, method: string, path: string, init: {
-  json?: unknown; body?: BodyInit; key?: string | null; headers?: Record<string, string>;
+  json?: unknown; body?: string | FormData | Blob | Uint8Array; key?: string | null; headers?: Record<string, string>;
 } = {}): Promise<CallResult<T>> {
   const headers: Record<string, string> = { ...init.headers };
   const key = init.key === undefined ? server.key : init.key;

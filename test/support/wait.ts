@@ -1,13 +1,15 @@
 // Polling for conditions in tests. The timeout only bounds a hang; no test asserts on durations.
 
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /** Resolves with the first truthy value of `probe`, polling every `intervalMs`; rejects after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, { timeoutMs = 20_000, intervalMs = 25 } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, { timeoutMs = 20_000, intervalMs = 25 } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
     } catch (err) {
       lastError = err;
     }
