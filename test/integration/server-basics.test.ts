@@ -31,7 +31,7 @@ function raw(url: string, bytes: string | Buffer): Promise<string> {
 describe('agent server: server routes and bad input', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ env: { AGENT_SERVER_MAX_JSON_BYTES: '4096', AGENT_SERVER_MAX_HEADER_BYTES: '8192', OH_RUNTIME_IDLE_TIMEOUT_SECONDS: '600' } });
+    server = await startServer({ env: { AGENT_SERVER_MAX_JSON_BYTES: '4096', AGENT_SERVER_MAX_HEADER_BYTES: '8192', OH_RUNTIME_IDLE_TIMEOUT_SECONDS: '600', OH_ALLOW_CORS_ORIGINS_0: 'https://app.example.com' } });
   });
   afterAll(async () => {
     await server?.stop();
@@ -142,9 +142,26 @@ describe('agent server: server routes and bad input', () => {
     expect(res.body).toContain('process_cpu_user_seconds_total');
     expect(res.body).toMatch(/route="unmatched",status="404"/);
   });
+  it('allows CORS from localhost and configured origins only, answering preflights', async () => {
+    for (const origin of ['http://localhost:3000', 'http://127.0.0.1:5173', 'https://app.example.com']) {
+      const res = await call(server, 'GET', '/server_info', { key: null, headers: { Origin: origin } });
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    }
+    const other = await call(server, 'GET', '/server_info', { key: null, headers: { Origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await call(server, 'OPTIONS', '/api/bash/execute_bash_command', {
+      key: null, headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-session-api-key,content-type' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('x-session-api-key,content-type');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+  });
 });
 
 describe('agent server: configuration', () => {
+  const afterAllCleanups: (() => void)[] = [];
+  afterAll(() => afterAllCleanups.forEach((fn) => fn()));
   it('exits non-zero naming the invalid setting', async () => {
     const port = await runServerToExit(['--port', '70000'], {});
     expect(port.code).toBe(2);
@@ -161,6 +178,24 @@ describe('agent server: configuration', () => {
     const flag = await runServerToExit(['--bogus'], {});
     expect(flag.code).toBe(2);
     expect(flag.output).toContain('--bogus');
+  });
+
+  it('runs as the container runs it: node dist/main.js, port and host from the environment', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ROOT, NODE } = await import('../support/server.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const cwd = mkdtempSync(`${(await import('node:os')).tmpdir()}/agent-server-direct-`);
+    const child = spawn(NODE, [`${ROOT}/server-image/dist/main.js`], {
+      cwd, env: { PATH: process.env.PATH ?? '', AGENT_SERVER_HOST: '127.0.0.1', AGENT_SERVER_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    afterAllCleanups.push(() => rmSync(cwd, { recursive: true, force: true }));
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const [, url] = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out), 'the server to listen');
+    expect((await call({ url: url as string, key: undefined }, 'GET', '/ready')).status).toBe(200);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('runs open, with a warning, when no key is configured', async () => {
