@@ -249,19 +249,24 @@ describe('agent server: secrets stay out of logs and commands', () => {
 });
 
 describe('agent server: graceful shutdown', () => {
-  it('on SIGTERM reports not ready, lets a running command finish, closes sockets and exits 0', async () => {
+  it('on SIGTERM stops accepting, lets a running command finish, closes sockets with 1001 and exits 0', async () => {
     const s = await startServer({ env: { AGENT_SERVER_SHUTDOWN_GRACE_MS: '20000' } });
     const flag = `${s.dataDir}/go`;
     const started = await call<{ id: string }>(s, 'POST', '/api/bash/start_bash_command', {
       json: { command: `while [ ! -f ${flag} ]; do sleep 0.05; done; echo finished` },
     });
     expect(started.status).toBe(200);
+    const { WebSocket } = await import('ws');
+    const socket = new WebSocket(s.url.replace(/^http/, 'ws') + '/sockets/bash-events', { headers: { 'X-Session-API-Key': s.key as string } });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const socketClosed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     s.process.kill('SIGTERM');
     await waitFor(() => s.logs().includes('"msg":"shutting down"'), 'shutdown to begin');
     // New connections are refused while the command is allowed to finish.
     await expect(fetch(s.url + '/ready')).rejects.toThrow();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(flag, '');
+    expect(await socketClosed).toBe(1001);
     const code = await s.stop();
     expect(code).toBe(0);
     expect(s.logs()).toContain('"outcome":"exited"');
