@@ -1,0 +1,73 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import { z } from 'zod';
+import { createLogger } from '../log.js';
+import { ApiError, STATUS_BY_CODE, errorHandler, notFound, parseOrThrow } from './errors.js';
+
+describe('error handling', () => {
+  let url: string;
+  let logs = '';
+  let close: () => void;
+  beforeAll(async () => {
+    const log = createLogger('info', new Writable({ write(chunk, _enc, cb) { logs += chunk; cb(); } }));
+    const app = express();
+    app.use(express.json({ limit: 100 }));
+    app.get('/api-error', () => {
+      throw new ApiError('conflict', 'Conversation already running', { 'Retry-After': '1' });
+    });
+    app.get('/crash', async () => {
+      throw new Error('internal detail /etc/secret-path');
+    });
+    app.post('/validate', (req, res) => {
+      res.json(parseOrThrow(z.object({ name: z.string(), count: z.number().int().max(3) }), req.body, 'body'));
+    });
+    app.use(notFound);
+    app.use(errorHandler(log));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+  });
+  afterAll(() => close());
+
+  it('maps every code to one status', () => {
+    expect(new ApiError('not_found', 'x').status).toBe(404);
+    expect(Object.values(STATUS_BY_CODE)).toEqual([400, 401, 403, 404, 405, 409, 413, 422, 431, 500, 503]);
+  });
+
+  it('renders ApiError as {"detail"} with its status and headers', async () => {
+    const res = await fetch(`${url}/api-error`);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({ detail: 'Conversation already running' });
+  });
+
+  it('turns an unexpected error into a bare 500 with an error id, logging the cause but not sending it', async () => {
+    const res = await fetch(`${url}/crash`);
+    expect(res.status).toBe(500);
+    const body = await res.json() as Record<string, string>;
+    expect(Object.keys(body).sort()).toEqual(['detail', 'error_id']);
+    expect(body.detail).toBe('Internal Server Error');
+    expect(JSON.stringify(body)).not.toContain('secret-path');
+    expect(logs).toContain(`"errorId":"${body.error_id}"`);
+    expect(logs).toContain('secret-path');
+  });
+
+  it('reports validation failures as FastAPI does: 422 with loc/msg/type', async () => {
+    const post = (body: string) => fetch(`${url}/validate`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    let res = await post('{"count": 9}');
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ detail: [
+      { loc: ['body', 'name'], msg: 'Field required', type: 'missing' },
+      { loc: ['body', 'count'], msg: expect.any(String), type: 'less_than_equal' },
+    ] });
+    res = await post('{oops');
+    expect([res.status, await res.json()]).toEqual([422, { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] }]);
+    res = await post(JSON.stringify({ name: 'x'.repeat(200), count: 1 }));
+    expect([res.status, await res.json()]).toEqual([413, { detail: 'Request body too large' }]);
+    res = await fetch(`${url}/nowhere`);
+    expect([res.status, await res.json()]).toEqual([404, { detail: 'Not Found' }]);
+  });
+});
