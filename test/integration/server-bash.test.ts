@@ -18,6 +18,7 @@ type BashEvent = BashOutput | BashCommand;
 interface Page { items: BashEvent[]; next_page_id: string | null }
 
 const CHUNK = 1024;
+const MAX_OUTPUT = 200 * CHUNK;
 
 /** GET with a JSON body (the batch route), which fetch cannot send. */
 function getWithBody(server: TestServer, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
@@ -44,9 +45,16 @@ async function search(server: TestServer, query: string): Promise<Page> {
   return res.body;
 }
 
+/** Every event of one command, following the pages. */
 async function outputsOf(server: TestServer, commandId: string): Promise<BashOutput[]> {
-  const page = await search(server, `command_id__eq=${commandId}&limit=100`);
-  return page.items as BashOutput[];
+  const all: BashOutput[] = [];
+  let pageId: string | null = null;
+  do {
+    const page: Page = await search(server, `command_id__eq=${commandId}&limit=100${pageId ? `&page_id=${pageId}` : ''}`);
+    all.push(...(page.items as BashOutput[]));
+    pageId = page.next_page_id;
+  } while (pageId);
+  return all;
 }
 
 function pidAlive(pid: number): boolean {
@@ -61,7 +69,7 @@ function pidAlive(pid: number): boolean {
 describe('agent server: bash', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ env: { AGENT_SERVER_BASH_CHUNK_BYTES: String(CHUNK), AGENT_SERVER_BASH_MAX_OUTPUT_BYTES: String(64 * CHUNK), AGENT_SERVER_BASH_KILL_GRACE_MS: '300' } });
+    server = await startServer({ env: { AGENT_SERVER_BASH_CHUNK_BYTES: String(CHUNK), AGENT_SERVER_BASH_MAX_OUTPUT_BYTES: String(MAX_OUTPUT), AGENT_SERVER_BASH_KILL_GRACE_MS: '300' } });
   });
   afterAll(async () => {
     await server?.stop();
@@ -147,10 +155,10 @@ describe('agent server: bash', () => {
     const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: { command: 'yes', timeout: 60 } });
     expect(res.status).toBe(200);
     expect(res.body.exit_code).toBe(-1);
-    expect(res.body.stderr).toContain(`Command output exceeded ${64 * CHUNK} bytes`);
+    expect(res.body.stderr).toContain(`Command output exceeded ${MAX_OUTPUT} bytes`);
     const outputs = await outputsOf(server, res.body.command_id);
     const kept = outputs.reduce((n, o) => n + Buffer.byteLength(o.stdout ?? ''), 0);
-    expect(kept).toBe(64 * CHUNK);
+    expect(kept).toBe(MAX_OUTPUT);
   });
 
   it('reports a missing cwd as an error output', async () => {
@@ -195,6 +203,26 @@ describe('agent server: bash', () => {
       expect(res.status).toBe(422);
       assertMatchesSchema('HttpValidationError', res.body);
     }
+  });
+
+  it('lets a poller page through more than 100 chunks with order__gt and no cursor, as the Python client polls', async () => {
+    const cmd = await call<BashCommand>(server, 'POST', '/api/bash/start_bash_command', { json: { command: `head -c ${150 * CHUNK} /dev/zero | tr '\\0' y` } });
+    let lastOrder = -1;
+    let text = '';
+    let exitCode: number | null = null;
+    await waitFor(async () => {
+      const page = await search(server, `command_id__eq=${cmd.body.id}&kind__eq=BashOutput&sort_order=TIMESTAMP&limit=100${lastOrder >= 0 ? `&order__gt=${lastOrder}` : ''}`);
+      for (const e of page.items as BashOutput[]) {
+        expect(e.order).toBeGreaterThan(lastOrder);
+        lastOrder = e.order;
+        text += e.stdout ?? '';
+        if (e.exit_code !== null) exitCode = e.exit_code;
+      }
+      return exitCode !== null;
+    }, 'the poller to see the exit code');
+    expect(exitCode).toBe(0);
+    expect(lastOrder).toBeGreaterThanOrEqual(149);
+    expect(text).toBe('y'.repeat(150 * CHUNK));
   });
 
   it('streams a running command\'s output over the socket, replays history with resend_mode=all, and runs frames as commands', async () => {

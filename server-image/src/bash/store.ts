@@ -1,6 +1,10 @@
 // Bash events persisted one JSON file per event in bash_events_dir (OpenHands layout), with the
 // protocol's search: filters on the file name, sort by name (= by timestamp), inclusive `page_id`
 // cursor that is a file name, unknown cursor restarting from the beginning.
+//
+// One deliberate difference: `order__gt` filters before paging (OpenHands filters each page after
+// slicing it). Pollers ask for `command_id__eq=…&order__gt=<last seen>&limit=100` without a cursor; filtered
+// after paging, a command with more than `limit` chunks would return empty pages forever.
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BashEvent, StoredBashEventSchema, eventFileName } from './events.js';
@@ -27,6 +31,8 @@ const isEventFile = (name: string) => !name.startsWith('.');
 
 export class BashEventStore {
   private ready: Promise<void> | undefined;
+  /** BashOutput `order` by file name, so order filters need not read every file again. */
+  private readonly orders = new Map<string, number>();
 
   constructor(readonly dir: string) {}
 
@@ -41,6 +47,20 @@ export class BashEventStore {
     const tmp = join(this.dir, `.${name}.tmp`);
     await writeFile(tmp, JSON.stringify(event, null, 2));
     await rename(tmp, join(this.dir, name));
+    if (event.kind === 'BashOutput') this.orders.set(name, event.order);
+  }
+
+  private async orderOf(name: string): Promise<number | undefined> {
+    if (!name.includes('_BashOutput_')) return undefined;
+    let order = this.orders.get(name);
+    if (order === undefined) {
+      const event = await this.load(name);
+      if (event?.kind === 'BashOutput') {
+        order = event.order;
+        this.orders.set(name, order);
+      }
+    }
+    return order;
   }
 
   private async names(): Promise<string[]> {
@@ -65,7 +85,7 @@ export class BashEventStore {
   }
 
   async search(q: BashSearch): Promise<BashPage> {
-    const matched = (await this.names()).filter((name) => {
+    let matched = (await this.names()).filter((name) => {
       if (q.stampGte !== undefined && name < q.stampGte) return false;
       if (q.stampLt !== undefined && name >= q.stampLt) return false;
       const parts = name.split('_');
@@ -73,6 +93,14 @@ export class BashEventStore {
       if (q.commandId !== undefined && (parts.length < 4 || parts[2] !== q.commandId)) return false;
       return true;
     });
+    if (q.orderGt !== undefined) {
+      const orderGt = q.orderGt;
+      const keep = await Promise.all(matched.map(async (name) => {
+        const order = await this.orderOf(name);
+        return order === undefined || order > orderGt;
+      }));
+      matched = matched.filter((_, i) => keep[i]);
+    }
     matched.sort();
     if (q.descending) matched.reverse();
     let start = 0;
@@ -85,10 +113,7 @@ export class BashEventStore {
     const items: BashEvent[] = [];
     for (const name of slice) {
       const event = await this.load(name);
-      if (!event) continue;
-      // As in OpenHands, order__gt is applied after paging: a page may come back short.
-      if (q.orderGt !== undefined && event.kind === 'BashOutput' && event.order <= q.orderGt) continue;
-      items.push(event);
+      if (event) items.push(event);
     }
     return { items, next_page_id: next };
   }
@@ -99,6 +124,7 @@ export class BashEventStore {
     for (const name of await this.names()) {
       try {
         await unlink(join(this.dir, name));
+        this.orders.delete(name);
         count++;
       } catch {
         // already gone
