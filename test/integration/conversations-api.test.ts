@@ -1,0 +1,352 @@
+// The conversations REST API on the real server process: every route of protocol §3.2–§3.3 with its status
+// codes and quirks, every 2xx body checked against the official schema; server-side LLM credentials;
+// the cap on concurrent runs.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ScriptedServer } from '@agentworkspace/sdk';
+import { startServer, type TestServer } from '../support/server.js';
+import {
+  agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, type Json,
+} from './conversations-harness.js';
+
+const hex = (id: string) => id.replaceAll('-', '');
+const text = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
+
+describe('conversations API', () => {
+  let server: TestServer;
+  const llms: ScriptedServer[] = [];
+  const llm = async (turns: Json[]) => {
+    const s = await scriptedLLM({ turns: turns as never });
+    llms.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all(llms.map((l) => l.close()));
+  });
+
+  it('creates (201), is idempotent on conversation_id (200), accepts both workspace dialects and both id forms', async () => {
+    const model = await llm([{ text: 'hi' }]);
+    const ts = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('ts') } });
+    expect(ts).toMatchObject({ execution_status: 'idle', workspace: { kind: 'LocalWorkspace' }, title: null, tags: {} });
+
+    const again = await api(server, 'POST', '/api/conversations', 'ConversationInfo', {
+      json: { agent: agentSpec(model, { tools: ['terminal'] }), workspace: { type: 'local', working_dir: '/elsewhere' }, conversation_id: ts.id },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.workspace).toEqual(ts.workspace);
+    expect(again.body.agent.tools).toEqual(ts.agent.tools);
+
+    const wanted = 'c0ffee0012344abc8def0123456789ab';
+    const py = await api(server, 'POST', '/api/conversations', 'ConversationInfo', {
+      json: {
+        agent: agentSpec(model), workspace: { kind: 'LocalWorkspace', working_dir: scratchDir('py') }, conversation_id: wanted,
+        tool_module_qualnames: { terminal: 'openhands.tools.terminal.definition' }, stuck_detection_thresholds: { action_observation: 4 },
+        agent_definitions: [], client_tools: [], plugins: null, hook_config: null, observability_tags: [], user_id: null,
+      },
+    });
+    expect(py.status).toBe(201);
+    expect(py.body.id).toBe('c0ffee00-1234-4abc-8def-0123456789ab');
+    expect((await api(server, 'GET', `/api/conversations/${wanted}`, 'ConversationInfo')).body.id).toBe(py.body.id);
+    expect(existsSync(join(server.dataDir, 'conversations', wanted, 'base_state.json'))).toBe(true);
+  });
+
+  it('searches and counts with paging (inclusive hex cursor), status filter and sort orders; batch-gets by ids', async () => {
+    const model = await llm([{ text: 'x' }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir(`s${i}`) } })).id);
+    const all = await api<Json>(server, 'GET', '/api/conversations/search?sort_order=CREATED_AT', 'ConversationPage');
+    const order = all.body.items.map((c: Json) => c.id);
+    expect(order.slice(-3)).toEqual(ids);
+    const desc = await api<Json>(server, 'GET', '/api/conversations/search', 'ConversationPage');
+    expect(desc.body.items.map((c: Json) => c.id)).toEqual([...order].reverse());
+    const count = await api<number>(server, 'GET', '/api/conversations/count', null);
+    expect(count.body).toBe(order.length);
+    expect((await api<number>(server, 'GET', '/api/conversations/count?status=idle', null)).body).toBe(order.length);
+    expect((await api<number>(server, 'GET', '/api/conversations/count?status=finished', null)).body).toBe(0);
+
+    const first = await api<Json>(server, 'GET', '/api/conversations/search?sort_order=CREATED_AT&limit=2', 'ConversationPage');
+    expect(first.body.items.map((c: Json) => c.id)).toEqual(order.slice(0, 2));
+    expect(first.body.next_page_id).toBe(hex(order[2]));
+    const second = await api<Json>(server, 'GET', `/api/conversations/search?sort_order=CREATED_AT&limit=2&page_id=${first.body.next_page_id}`, 'ConversationPage');
+    expect(second.body.items[0].id).toBe(order[2]);
+    const unknownCursor = await api<Json>(server, 'GET', '/api/conversations/search?sort_order=CREATED_AT&limit=2&page_id=nope', 'ConversationPage');
+    expect(unknownCursor.body.items.map((c: Json) => c.id)).toEqual(order.slice(0, 2));
+
+    const batch = await api<Json[]>(server, 'GET', `/api/conversations?ids=${ids[0]}&ids=${hex(ids[1]!)}&ids=00000000-0000-4000-8000-000000000000`, null);
+    expect(batch.status).toBe(200);
+    expect(batch.body.map((c) => c?.id ?? null)).toEqual([ids[0], ids[1], null]);
+
+    for (const [query, loc] of [['sort_order=NEWEST', 'sort_order'], ['limit=0', 'limit'], ['limit=101', 'limit'], ['status=sleeping', 'status']] as const) {
+      const bad = await api<Json>(server, 'GET', `/api/conversations/search?${query}`, null);
+      expect(bad.status).toBe(422);
+      expect(bad.body.detail[0].loc).toEqual(['query', loc]);
+    }
+  });
+
+  it('PATCH sets title and tags ({"success": false} for an unknown id); DELETE removes it (400 when unknown)', async () => {
+    const model = await llm([{ text: 'x' }]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('patch') } });
+    expect((await api(server, 'PATCH', `/api/conversations/${c.id}`, 'Success', { json: { title: 'My task', tags: { team: 'infra' } } })).body).toEqual({ success: true });
+    const info = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo');
+    expect(info.body).toMatchObject({ title: 'My task', tags: { team: 'infra' } });
+    expect((await api(server, 'PATCH', '/api/conversations/00000000-0000-4000-8000-000000000000', null, { json: { title: 'x' } })).body).toEqual({ success: false });
+    const badTag = await api<Json>(server, 'PATCH', `/api/conversations/${c.id}`, null, { json: { tags: { 'Bad-Key': 'v' } } });
+    expect(badTag.status).toBe(422);
+    expect(badTag.body.detail[0].loc).toEqual(['body', 'tags', 'Bad-Key']);
+
+    const missing = await api<Json>(server, 'DELETE', '/api/conversations/00000000-0000-4000-8000-000000000000', null);
+    expect(missing.status).toBe(400);
+    expect((await api(server, 'DELETE', `/api/conversations/${c.id}`, 'Success')).status).toBe(200);
+    const gone = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, null);
+    expect(gone).toEqual({ status: 404, body: { detail: `Conversation not found: ${c.id}` } });
+    expect(existsSync(join(server.dataDir, 'conversations', hex(c.id)))).toBe(false);
+  });
+
+  it('searches, counts and gets events with every filter, sort order and inclusive paging', async () => {
+    const model = await llm([
+      { text: 'Looking.', tool_calls: [{ name: 'terminal', arguments: { command: 'echo NEEDLE-in-output' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'found it' } }] },
+    ]);
+    const c = await createConversation(server, {
+      agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('ev') },
+      initial_message: { content: [{ type: 'text', text: 'Find the Needle please' }], run: false },
+    });
+    await waitForStatus(server, c.id, ['finished']);
+    const base = `/api/conversations/${c.id}/events`;
+    const all = await allEvents(server, c.id);
+    expect(all.length).toBeGreaterThan(8);
+
+    const bare = await api<Json>(server, 'GET', `${base}/search?kind=MessageEvent`, assertEventPage);
+    const qualified = await api<Json>(server, 'GET', `${base}/search?kind=openhands.sdk.event.llm_convertible.message.MessageEvent`, assertEventPage);
+    expect(bare.body.items.length).toBe(1);
+    expect(qualified.body.items).toEqual(bare.body.items);
+    expect((await api<number>(server, 'GET', `${base}/count?kind=openhands.sdk.event.llm_convertible.action.ActionEvent`, null)).body).toBe(2);
+    const user = await api<Json>(server, 'GET', `${base}/search?source=user`, assertEventPage);
+    expect(user.body.items.map((e: Json) => e.kind)).toEqual(['MessageEvent']);
+    const body = await api<Json>(server, 'GET', `${base}/search?body=nEeDlE`, assertEventPage);
+    expect(body.body.items.map((e: Json) => e.id)).toEqual([user.body.items[0].id]);
+
+    const pivot = all[4] as Json;
+    const gte = await api<Json>(server, 'GET', `${base}/search?timestamp__gte=${encodeURIComponent(pivot.timestamp)}`, assertEventPage);
+    expect(gte.body.items.map((e: Json) => e.id)).toEqual(all.slice(4).map((e) => e.id));
+    const lt = await api<number>(server, 'GET', `${base}/count?timestamp__lt=${encodeURIComponent(pivot.timestamp)}`, null);
+    expect(lt.body).toBe(4);
+    const desc = await api<Json>(server, 'GET', `${base}/search?sort_order=TIMESTAMP_DESC`, assertEventPage);
+    expect(desc.body.items.map((e: Json) => e.id)).toEqual(all.map((e) => e.id).reverse());
+
+    const paged = await allEvents(server, c.id, 3);
+    expect(paged.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    const page1 = await api<Json>(server, 'GET', `${base}/search?limit=3`, assertEventPage);
+    expect(page1.body.next_page_id).toBe(all[3]!.id);
+    expect((await api<number>(server, 'GET', `${base}/count`, null)).body).toBe(all.length);
+
+    const one = await api<Json>(server, 'GET', `${base}/${pivot.id}`, String(pivot.kind));
+    expect(one.body.id).toBe(pivot.id);
+    expect((await api<Json>(server, 'GET', `${base}/no-such-event`, null)).status).toBe(404);
+    const batch = await getWithBody(server, base, [pivot.id, 'no-such-event']);
+    expect(batch.status).toBe(200);
+    expect((batch.body as Json[]).map((e) => e?.id ?? null)).toEqual([pivot.id, null]);
+
+    for (const [query, loc] of [['source=robot', 'source'], ['sort_order=ASC', 'sort_order'], ['timestamp__gte=yesterday', 'timestamp__gte'], ['limit=500', 'limit']] as const) {
+      const bad = await api<Json>(server, 'GET', `${base}/search?${query}`, null);
+      expect(bad.status).toBe(422);
+      expect(bad.body.detail[0].loc).toEqual(['query', loc]);
+    }
+    expect((await api<Json>(server, 'GET', '/api/conversations/00000000-0000-4000-8000-000000000000/events/search', null)).status).toBe(404);
+    expect((await api(server, 'GET', `/api/conversations/${c.id}/agent_final_response`, 'AgentResponseResult')).body).toEqual({ response: 'found it' });
+  });
+
+  it('run is 409 while running; pause and interrupt stop it (400 for unknown ids)', async () => {
+    const model = await llm([
+      { text: 'thinking slowly', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 1500 },
+      { text: 'slow again', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 30_000 },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'done' } }] },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('run') } });
+    const noMessage = await api<Json>(server, 'POST', `/api/conversations/${c.id}/run`, null);
+    expect(noMessage.status).toBe(400);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: text('go') })).status).toBe(200);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/run`, 'Success')).status).toBe(200);
+    const busy = await api<Json>(server, 'POST', `/api/conversations/${c.id}/run`, null);
+    expect(busy.status).toBe(409);
+    expect(busy.body.detail).toMatch(/^Conversation already running/);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/pause`, 'Success')).status).toBe(200);
+    await waitForStatus(server, c.id, ['paused']);
+
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/run`, 'Success')).status).toBe(200);
+    await waitForStatus(server, c.id, ['running']);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/interrupt`, 'Success')).status).toBe(200);
+    await waitForStatus(server, c.id, ['paused']);
+    const kinds = (await allEvents(server, c.id)).map((e) => e.kind);
+    expect(kinds).toContain('PauseEvent');
+    expect(kinds).toContain('InterruptEvent');
+
+    for (const action of ['pause', 'interrupt']) {
+      const res = await api<Json>(server, 'POST', `/api/conversations/00000000-0000-4000-8000-000000000000/${action}`, null);
+      expect(res.status).toBe(400);
+    }
+    expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/run', null)).status).toBe(404);
+  });
+
+  it('confirmation policy: actions wait; reject answers them, accept runs them', async () => {
+    const dir = scratchDir('confirm');
+    const model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'touch rejected.txt' } }] },
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'touch accepted.txt' } }], expect_tool_result_contains: 'not now' },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'ok' } }] },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir } });
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/confirmation_policy`, 'Success', { json: { policy: { kind: 'AlwaysConfirm' } } })).status).toBe(200);
+    const badPolicy = await api<Json>(server, 'POST', `/api/conversations/${c.id}/confirmation_policy`, null, { json: { policy: { kind: 'SometimesConfirm' } } });
+    expect(badPolicy.status).toBe(422);
+    expect(badPolicy.body.detail[0].loc.slice(0, 2)).toEqual(['body', 'policy']);
+
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('touch files'), run: true } });
+    await waitForStatus(server, c.id, ['waiting_for_confirmation']);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/events/respond_to_confirmation`, 'Success', { json: { accept: false, reason: 'not now' } })).status).toBe(200);
+    const rejected = (await allEvents(server, c.id)).filter((e) => e.kind === 'UserRejectObservation');
+    expect(rejected).toEqual([expect.objectContaining({ rejection_reason: 'not now', tool_name: 'terminal' })]);
+    expect(existsSync(join(dir, 'rejected.txt'))).toBe(false);
+
+    await api(server, 'POST', `/api/conversations/${c.id}/run`, 'Success');
+    await waitForStatus(server, c.id, ['waiting_for_confirmation']);
+    await api(server, 'POST', `/api/conversations/${c.id}/confirmation_policy`, 'Success', { json: { policy: { kind: 'NeverConfirm' } } });
+    await api(server, 'POST', `/api/conversations/${c.id}/events/respond_to_confirmation`, 'Success', { json: { accept: true } });
+    await waitForStatus(server, c.id, ['finished']);
+    expect(existsSync(join(dir, 'accepted.txt'))).toBe(true);
+    expect(model.player.violations).toEqual([]);
+  });
+
+  it('secrets reach the terminal masked; security analyzer, ask_agent and condense answer as the protocol says', async () => {
+    const model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'echo "token=$MY_TOKEN other=$OTHER server=${LLM_API_KEY:-unset}"' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }], expect_tool_result_contains: 'token=<secret-hidden> other=<secret-hidden> server=unset' },
+      { text: 'It printed the token.' },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('sec') } });
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/secrets`, 'Success', { json: { secrets: { MY_TOKEN: 'tok-1234567', OTHER: { value: 'other-value-99' } } } })).status).toBe(200);
+    const badSecret = await api<Json>(server, 'POST', `/api/conversations/${c.id}/secrets`, null, { json: { secrets: { 'not a name': 'x' } } });
+    expect(badSecret.status).toBe(422);
+    const info = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo');
+    expect(info.body.secret_registry).toEqual({ secret_sources: { MY_TOKEN: { kind: 'StaticSecret' }, OTHER: { kind: 'StaticSecret' } } });
+
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('print it'), run: true } });
+    await waitForStatus(server, c.id, ['finished']);
+    const events = JSON.stringify(await allEvents(server, c.id));
+    expect(events).not.toContain('tok-1234567');
+    expect(events).not.toContain('other-value-99');
+
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/security_analyzer`, 'Success', { json: { security_analyzer: { kind: 'LLMSecurityAnalyzer' } } })).status).toBe(200);
+    expect((await api<Json>(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo')).body.security_analyzer).toEqual({ kind: 'LLMSecurityAnalyzer' });
+    const unsupported = await api<Json>(server, 'POST', `/api/conversations/${c.id}/security_analyzer`, null, { json: { security_analyzer: { kind: 'GraySwanAnalyzer' } } });
+    expect(unsupported.status).toBe(422);
+    expect(unsupported.body.detail[0].msg).toMatch(/LLMSecurityAnalyzer/);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/security_analyzer`, 'Success', { json: { security_analyzer: null } })).status).toBe(200);
+
+    const before = (await allEvents(server, c.id)).length;
+    const asked = await api(server, 'POST', `/api/conversations/${c.id}/ask_agent`, 'AskAgentResponse', { json: { question: 'What did you print?' } });
+    expect(asked.body).toEqual({ response: 'It printed the token.' });
+    expect((await allEvents(server, c.id)).length).toBe(before); // side-effect free
+    expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/ask_agent', null, { json: { question: 'x' } })).status).toBe(500);
+    const condense = await api<Json>(server, 'POST', `/api/conversations/${c.id}/condense`, null);
+    expect(condense.status).toBe(400);
+    expect(condense.body.detail).toMatch(/condenser/i);
+    expect(model.player.violations).toEqual([]);
+  });
+});
+
+describe('server-side LLM credentials', () => {
+  const SERVER_KEY = 'sk-server-side-secret-0042';
+  let server: TestServer;
+  let model: ScriptedServer;
+
+  beforeAll(async () => {
+    model = await scriptedLLM({
+      turns: [
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'env | grep -c -E "LLM_API_KEY|OH_SESSION_API_KEYS" || true' } }] },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'ok' } }], expect_tool_result_contains: '0' },
+      ],
+    }, SERVER_KEY);
+    server = await startServer({ env: { LLM_MODEL: 'openai/scripted', LLM_API_KEY: SERVER_KEY, LLM_BASE_URL: `${model.url}/v1` } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  it('uses them for a spec without a key, never returns them, and keeps them from the agent', async () => {
+    const c = await createConversation(server, {
+      agent: { kind: 'Agent', llm: { usage_id: 'agent', num_retries: 0 }, tools: [{ name: 'terminal' }] },
+      workspace: { type: 'local', working_dir: scratchDir('creds') },
+      initial_message: { content: [{ type: 'text', text: 'check the environment' }] },
+    });
+    expect(c.agent.llm).toMatchObject({ model: 'openai/scripted', api_key: '**********', base_url: `${model.url}/v1` });
+    await waitForStatus(server, c.id, ['finished']);
+    expect([...model.seenKeys]).toEqual([SERVER_KEY]);
+    expect(model.player.violations).toEqual([]);
+    const everything = JSON.stringify([
+      (await api(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo')).body,
+      (await api(server, 'GET', '/api/conversations/search', 'ConversationPage')).body,
+      await allEvents(server, c.id),
+    ]);
+    expect(everything).not.toContain(SERVER_KEY);
+    expect(server.logs()).not.toContain(SERVER_KEY);
+    const persisted = readdirSync(join(server.dataDir, 'conversations', hex(c.id))).join(',');
+    expect(persisted).toContain('base_state.json');
+  });
+
+  it('does not send the server key to an endpoint the client chose', async () => {
+    const other = await scriptedLLM({ turns: [{ text: 'hello' }] });
+    try {
+      const c = await createConversation(server, {
+        agent: { kind: 'Agent', llm: { model: 'openai/scripted', base_url: `${other.url}/v1`, num_retries: 0 } },
+        workspace: { type: 'local', working_dir: scratchDir('creds2') },
+        initial_message: { content: [{ type: 'text', text: 'hi' }] },
+      });
+      await waitForStatus(server, c.id, ['finished']);
+      expect([...other.seenKeys]).not.toContain(SERVER_KEY);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('concurrent run cap', () => {
+  let server: TestServer;
+  let slow: ScriptedServer;
+  let quick: ScriptedServer;
+
+  beforeAll(async () => {
+    slow = await scriptedLLM({ turns: [{ text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'a' } }], delay_ms: 60_000 }] });
+    quick = await scriptedLLM({ turns: [{ text: 'quick answer' }] });
+    server = await startServer({ env: { OH_MAX_CONCURRENT_RUNS: '1' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await slow?.close();
+    await quick?.close();
+  });
+
+  it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 503 naming the limit, appending nothing', async () => {
+    const a = await createConversation(server, { agent: agentSpec(slow), workspace: { type: 'local', working_dir: scratchDir('capa') }, initial_message: { content: [{ type: 'text', text: 'go' }] } });
+    await waitForStatus(server, a.id, ['running']);
+    const b = await createConversation(server, { agent: agentSpec(quick), workspace: { type: 'local', working_dir: scratchDir('capb') } });
+    const refused = await api<Json>(server, 'POST', `/api/conversations/${b.id}/events`, null, { json: { ...text('hi'), run: true } });
+    expect(refused.status).toBe(503);
+    expect(refused.body.detail).toMatch(/at most 1 may run at once/);
+    expect((await allEvents(server, b.id)).length).toBe(0);
+    await api(server, 'POST', `/api/conversations/${b.id}/events`, 'Success', { json: text('hi') });
+    expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(503);
+
+    await api(server, 'POST', `/api/conversations/${a.id}/interrupt`, 'Success');
+    await waitForStatus(server, a.id, ['paused']);
+    expect((await api(server, 'POST', `/api/conversations/${b.id}/run`, 'Success')).status).toBe(200);
+    await waitForStatus(server, b.id, ['finished']);
+  });
+});
