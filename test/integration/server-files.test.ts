@@ -130,6 +130,27 @@ describe('agent server: files', () => {
       .toMatchObject({ status: 400, body: { detail: 'Path exists and is not a directory' } });
   });
 
+  it('browses: home with its top-level directories, and subdirectories paged by lower-cased name', async () => {
+    const homeRes = await call<{ home: string; locations: unknown[] }>(server, 'GET', '/api/file/home');
+    expect(homeRes.status).toBe(200);
+    assertMatchesSchema('HomeResponse', homeRes.body);
+    expect(homeRes.body.locations).toEqual([{ label: '/', path: '/' }]);
+    const browse = join(dir, 'browse');
+    for (const name of ['beta', 'Alpha', 'gamma', '.hidden']) mkdirSync(join(browse, name), { recursive: true });
+    writeFileSync(join(browse, 'file.txt'), '');
+    symlinkSync(join(browse, 'beta'), join(browse, 'link'));
+    const first = await call<{ items: { name: string }[]; next_page_id: string | null }>(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(browse)}&limit=2`);
+    assertMatchesSchema('SubdirectoryPage', first.body);
+    expect(first.body).toEqual({ items: [{ name: 'Alpha', path: join(browse, 'Alpha') }, { name: 'beta', path: join(browse, 'beta') }], next_page_id: 'gamma' });
+    const second = await call<{ items: { name: string }[] }>(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(browse)}&limit=2&page_id=gamma`);
+    expect(second.body).toEqual({ items: [{ name: 'gamma', path: join(browse, 'gamma') }], next_page_id: null });
+    const hidden = await call<{ items: { name: string }[] }>(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(browse)}&include_hidden=true`);
+    expect(hidden.body.items.map((i) => i.name)).toEqual(['.hidden', 'Alpha', 'beta', 'gamma']);
+    expect((await call(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(join(browse, 'nope'))}`)).status).toBe(404);
+    expect((await call(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(join(browse, 'file.txt'))}`)).status).toBe(400);
+    expect((await call(server, 'GET', `/api/file/search_subdirs?path=${encodeURIComponent(browse)}&limit=0`)).status).toBe(422);
+  });
+
   it('archives a directory as tar.gz without excluded, symlinked or credential files', async () => {
     const project = join(dir, 'project');
     mkdirSync(join(project, 'src'), { recursive: true });

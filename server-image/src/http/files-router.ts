@@ -1,4 +1,4 @@
-// /api/file: upload, download, create_directory, archive (OpenHands file_router).
+// /api/file: upload, download, create_directory, home, search_subdirs, archive (OpenHands file_router).
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_EXCLUDES, buildArchive } from '../files/archive.js';
+import { home, searchSubdirs } from '../files/browse.js';
 import type { PathPolicy } from '../files/paths.js';
 import { receiveUpload } from '../files/upload.js';
 import { GitCommandError, GitRepositoryError } from '../git/git.js';
@@ -15,6 +16,13 @@ import { ApiError, parseOrThrow } from './errors.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const HomeQuery = z.object({ include_hidden: bool.default(false) });
+const SubdirsQuery = z.object({
+  page_id: z.string().optional(),
+  limit: z.coerce.number().int().gt(0).lte(100).default(100),
+  include_hidden: bool.default(false),
+});
 
 const ArchiveQuery = z.object({
   format: z.enum(['git-delta', 'tar.gz']).default('git-delta'),
@@ -81,6 +89,29 @@ export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metr
       throw err;
     }
     res.json({ success: true });
+  });
+
+  router.get('/home', async (req, res) => {
+    const q = parseOrThrow(HomeQuery, req.query, 'query');
+    res.json(await home(q.include_hidden));
+  });
+
+  router.get('/search_subdirs', async (req, res) => {
+    const target = await paths.fromQuery(req.query);
+    const q = parseOrThrow(SubdirsQuery, req.query, 'query');
+    let info;
+    try {
+      info = await stat(target);
+    } catch {
+      throw new ApiError('not_found', 'Directory not found');
+    }
+    if (!info.isDirectory()) throw new ApiError('bad_request', 'Path is not a directory');
+    try {
+      res.json(await searchSubdirs(target, { pageId: q.page_id, limit: q.limit, includeHidden: q.include_hidden }));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new ApiError('forbidden', 'Permission denied');
+      throw err;
+    }
   });
 
   router.get('/archive', async (req, res) => {
