@@ -79,7 +79,8 @@ wait_for() {
 start() { # component, command…
   local comp=$1; shift
   if alive "$comp"; then log "$comp already running (pid $(cat "$CLUSTER_DIR/$comp.pid"))"; return; fi
-  setsid "$@" >>"$LOGS/$comp.log" 2>&1 < /dev/null &
+  # 9>&-: the daemon must not inherit the lock, or every later `up` would wait for it forever.
+  setsid "$@" >>"$LOGS/$comp.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$CLUSTER_DIR/$comp.pid"
   log "started $comp (pid $!, log $LOGS/$comp.log)"
 }
@@ -141,7 +142,7 @@ EOF
 # The node agent is TypeScript compiled into the state directory; recompiled when its sources change.
 build_agent() {
   local stamp=$CLUSTER_DIR/agent-dist/.sources-hash want
-  want=$(cat "$here"/agent/*.ts "$here/agent/tsconfig.json" | sha256sum | cut -d' ' -f1)
+  want=$(agent_hash)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "compiling the node agent…"
   rm -rf "$CLUSTER_DIR/agent-dist"
@@ -150,43 +151,46 @@ build_agent() {
 }
 
 down() {
-  local c pid i
+  local c i
   for (( i=${#COMPONENTS[@]}-1; i>=0; i-- )); do
     c=${COMPONENTS[$i]}
-    if alive "$c"; then
-      pid=$(cat "$CLUSTER_DIR/$c.pid")
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
-      [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-      log "stopped $c (pid $pid)"
-    fi
+    if alive "$c"; then stop_component "$c"; log "stopped $c"; fi
     rm -f "$CLUSTER_DIR/$c.pid"
   done
   if command -v podman >/dev/null; then
-    local ids; ids=$(podman ps -aq --filter "label=agentworkspace.node=$NODE_NAME" 2>/dev/null || true)
+    local ids; ids=$(podman pod ps -q --filter "label=agentworkspace.node=$NODE_NAME" 2>/dev/null || true)
     if [ -n "$ids" ]; then
       # shellcheck disable=SC2086
-      podman rm -f -t 2 $ids >/dev/null 2>&1 || true
-      log "removed $(echo "$ids" | wc -l) pod container(s)"
+      podman pod rm -f $ids >/dev/null 2>&1 || true
+      log "removed $(echo "$ids" | wc -l) podman pod(s)"
     fi
   fi
   rm -rf "$CLUSTER_DIR"
   log "down; state removed"
 }
 
+agent_hash() { cat "$here"/agent/*.ts "$here/agent/tsconfig.json" | sha256sum | cut -d' ' -f1; }
+agent_current() { [ "$(cat "$CLUSTER_DIR/node-agent.hash" 2>/dev/null)" = "$(agent_hash)" ]; }
+
 up() {
   local t0; t0=$(date +%s)
-  if healthy; then log "already up (reusing it)"; usage; return; fi
+  if healthy && agent_current; then log "already up (reusing it)"; usage; return; fi
+  if [ -d "$CLUSTER_DIR" ] && alive etcd && alive kube-apiserver && readyz; then
+    # The control plane and its data are intact: restart only what is missing or out of date.
+    log "control plane running; (re)starting the missing or outdated components"
+    if alive node-agent && ! agent_current; then stop_component node-agent; log "node agent sources changed"; fi
+    start_rest "$t0"
+    return
+  fi
   # A half-started or crashed cluster is torn down first: its etcd data and certificates go with it.
   if [ -d "$CLUSTER_DIR" ]; then log "found a stopped or unhealthy cluster; cleaning it up"; down; fi
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl helm; do
     [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~8 min on 2 cores)"; bash "$here/build.sh"; break; }
   done
   command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
   mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"
   make_pki
   write_kubeconfig
-  build_agent
 
   start etcd "$BIN_DIR/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -209,7 +213,20 @@ up() {
     --profiling=false
   wait_for 120 kube-apiserver "kube-apiserver /readyz" readyz
   log "kube-apiserver ready at https://127.0.0.1:$APISERVER_PORT ($(( $(date +%s) - t0 ))s)"
+  start_rest "$t0"
+}
 
+stop_component() {
+  local pid; pid=$(cat "$CLUSTER_DIR/$1.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
+  [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$CLUSTER_DIR/$1.pid"
+}
+
+# The components after the API server: controller-manager, scheduler, node agent (each only if not running).
+start_rest() {
+  local t0=$1
   local controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller
   controllers+=,serviceaccount-token-controller,root-ca-certificate-publisher-controller
   controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
@@ -224,6 +241,8 @@ up() {
   start kube-scheduler "$BIN_DIR/kube-scheduler" \
     --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false --profiling=false
 
+  alive node-agent || build_agent
+  alive node-agent || agent_hash > "$CLUSTER_DIR/node-agent.hash"
   AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
     AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
     start node-agent "$ROOT/node_modules/.bin/node" "$CLUSTER_DIR/agent-dist/main.js"
@@ -254,7 +273,7 @@ EOF
 }
 
 mkdir -p "$(dirname "$CLUSTER_DIR")"
-exec 9>"$CLUSTER_DIR.lock"
+exec 9>"$CLUSTER_DIR.up.lock"
 flock 9
 case ${1:-} in
   up) up ;;
