@@ -1,0 +1,209 @@
+// WS /sockets/events/{id} on the real server: the full-state first frame, replay modes, live events, a
+// message frame that starts the agent, the post-run snapshot, 4004, errors as ServerErrorEvents, the
+// subscriber limit, pings, frames under 1 MiB, a slow reader that stalls nobody, and catch-up after the
+// server drops a socket mid-run (resend_all + REST search end with exactly the server's event ids).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ScriptedServer } from '@agentworkspace/sdk';
+import { WebSocket } from 'ws';
+import { startServer, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
+import {
+  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, shape, waitForStatus, type Json,
+} from './conversations-harness.js';
+
+const ids = (events: Json[]) => events.map((e) => e.id as string);
+const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
+
+describe('events socket', () => {
+  let server: TestServer;
+  const llms: ScriptedServer[] = [];
+  const llm = async (turns: Json[]) => {
+    const s = await scriptedLLM({ turns: turns as never });
+    llms.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    server = await startServer({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all(llms.map((l) => l.close()));
+  });
+
+  it('closes with 4004 for an unknown conversation, with either auth style', async () => {
+    for (const auth of ['frame', 'query'] as const) {
+      const socket = new EventSocket(server, '00000000-0000-4000-8000-000000000000', '', { auth });
+      expect(await socket.closed).toEqual({ code: 4004, reason: 'Conversation not found' });
+    }
+    const malformed = new EventSocket(server, 'not-a-uuid');
+    expect((await malformed.closed).code).toBe(4004);
+  });
+
+  it('sends a full-state frame first; a message frame runs the agent; live events then a finished snapshot follow', async () => {
+    const dir = scratchDir('ws');
+    const model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'echo from-socket > made-by-socket.txt' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'done' } }] },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir } });
+    const socket = new EventSocket(server, c.id);
+    const first = await socket.waitFor(() => true, 'first frame');
+    expect(first).toMatchObject({ kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { id: c.id, execution_status: 'idle' } });
+
+    socket.send(message('make a file'));
+    await socket.waitForSnapshot(['finished'], 1);
+    expect(readFileSync(join(dir, 'made-by-socket.txt'), 'utf8')).toBe('from-socket\n');
+    const rest = await allEvents(server, c.id);
+    expect(socket.events()).toEqual(rest);
+    expect(shape(rest)).toEqual([
+      'SystemPromptEvent', 'MessageEvent:user', 'StateUpdate:execution_status=running',
+      'StateUpdate:stats', 'ActionEvent:terminal', 'ObservationEvent:terminal',
+      'StateUpdate:stats', 'ActionEvent:finish', 'ObservationEvent:finish', 'StateUpdate:execution_status=finished',
+    ]);
+    expect(socket.frames.at(-1)).toMatchObject({ key: 'full_state', value: { execution_status: 'finished' } });
+
+    // Bad frames are answered with ServerErrorEvents; the socket stays open and nothing is appended.
+    socket.send('{not json');
+    socket.send({ role: 'assistant', content: [{ type: 'text', text: 'spoofed' }] });
+    socket.send({ role: 'user', content: [{ type: 'text', text: 'x'.repeat(600 * 1024) }] });
+    await waitFor(() => socket.frames.filter((f) => f.kind === 'ServerErrorEvent').length === 3, 'three ServerErrorEvents');
+    expect(socket.frames.filter((f) => f.kind === 'ServerErrorEvent').map((f) => f.code)).toEqual(['JSONDecodeError', 'ValidationError', 'payload_too_large']);
+    expect(await allEvents(server, c.id)).toEqual(rest);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    socket.assertValid();
+
+    // Replays: all (and the deprecated alias), since a timestamp (inclusive), none.
+    for (const query of ['resend_mode=all', 'resend_all=true']) {
+      const replay = new EventSocket(server, c.id, query);
+      await replay.waitFor((_f, i) => i === rest.length, `${query} replay`);
+      expect(replay.frames[0]).toMatchObject({ key: 'full_state', value: { execution_status: 'finished' } });
+      expect(replay.frames.slice(1)).toEqual(rest);
+      await replay.close();
+    }
+    const pivot = rest[4] as Json;
+    const since = new EventSocket(server, c.id, `resend_mode=since&after_timestamp=${encodeURIComponent(pivot.timestamp)}`);
+    await since.waitFor((_f, i) => i === rest.length - 4, 'since replay');
+    expect(ids(since.frames.slice(1))).toEqual(ids(rest.slice(4)));
+    await since.close();
+    for (const bad of ['resend_mode=some', 'resend_mode=since', 'resend_mode=since&after_timestamp=noon']) {
+      const s = new EventSocket(server, c.id, bad);
+      expect((await s.closed).code).toBe(1008);
+    }
+    await socket.close();
+  });
+
+  it('allows the configured number of subscribers, then closes with 1013; pings and drops clients that never answer', async () => {
+    const model = await llm([{ text: 'hi' }]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('subs') } });
+    const subs = [new EventSocket(server, c.id), new EventSocket(server, c.id), new EventSocket(server, c.id)];
+    await Promise.all(subs.map((s) => s.waitFor(() => true, 'first frame')));
+    const extra = new EventSocket(server, c.id);
+    expect(await extra.closed).toEqual({ code: 1013, reason: 'Too many connections' });
+    await subs[0]!.close();
+    const replacement = new EventSocket(server, c.id);
+    await replacement.waitFor(() => true, 'first frame after a slot freed');
+
+    let pings = 0;
+    subs[1]!.ws.on('ping', () => pings++);
+    await waitFor(() => pings >= 2, 'two server pings');
+    expect(subs[1]!.ws.readyState).toBe(WebSocket.OPEN);
+    await Promise.all([subs[1]!.close(), subs[2]!.close(), replacement.close()]);
+
+    const mute = new WebSocket(`${server.url.replace(/^http/, 'ws')}/sockets/events/${c.id}?session_api_key=${server.key}`, { autoPong: false });
+    const closed = new Promise<number>((resolve) => mute.once('close', (code) => resolve(code)));
+    expect(await closed).toBe(1006);
+  });
+
+  it('keeps frames under 1 MiB: an oversized event becomes a ServerErrorEvent pointing at REST', async () => {
+    const dir = scratchDir('big');
+    const big = 'b'.repeat(700 * 1024);
+    const model = await llm([
+      { tool_calls: [{ name: 'file_editor', arguments: { command: 'create', path: join(dir, 'big.txt'), file_text: big } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'written' } }] },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir } });
+    const socket = new EventSocket(server, c.id);
+    await socket.waitFor(() => true, 'first frame');
+    socket.send(message('write a big file'));
+    await socket.waitForSnapshot(['finished'], 1);
+    socket.assertValid();
+    const tooLarge = socket.frames.filter((f) => f.kind === 'ServerErrorEvent');
+    expect(tooLarge).toEqual([expect.objectContaining({ code: 'EventTooLarge' })]);
+    const action = (await allEvents(server, c.id)).find((e) => e.kind === 'ActionEvent' && e.tool_name === 'file_editor') as Json;
+    expect(tooLarge[0].detail).toContain(`/api/conversations/${c.id}/events/${action.id}`);
+    const full = await api<Json>(server, 'GET', `/api/conversations/${c.id}/events/${action.id}`, 'ActionEvent');
+    expect(full.body.action.file_text).toBe(big);
+    expect(readFileSync(join(dir, 'big.txt'), 'utf8')).toBe(big);
+    await socket.close();
+  });
+
+  it('a reader that stops reading stalls neither the agent nor other subscribers, and later gets everything in order', async () => {
+    const model = await llm([
+      ...Array.from({ length: 12 }, (_v, i) => ({ tool_calls: [{ name: 'terminal', arguments: { command: `seq 1 2000 | sed 's/^/line ${i} /'` } }] })),
+      { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }] },
+    ]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('slow') } });
+    const slow = new EventSocket(server, c.id);
+    const fast = new EventSocket(server, c.id);
+    await Promise.all([slow.waitFor(() => true, 'first frame'), fast.waitFor(() => true, 'first frame')]);
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    fast.send(message('print a lot'));
+    await fast.waitForSnapshot(['finished'], 1);
+    const rest = await allEvents(server, c.id);
+    expect(fast.events()).toEqual(rest);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.waitForSnapshot(['finished'], 1);
+    expect(slow.events()).toEqual(rest);
+    await Promise.all([slow.close(), fast.close()]);
+  });
+});
+
+describe('events socket catch-up after the server drops a subscriber mid-run', () => {
+  let server: TestServer;
+  let model: ScriptedServer;
+
+  beforeAll(async () => {
+    model = await scriptedLLM({
+      turns: [
+        { text: 'Many thoughts at once.', tool_calls: Array.from({ length: 8 }, (_v, i) => ({ name: 'think', arguments: { thought: `thought ${i}` } })) },
+        { text: 'Still working.', tool_calls: [{ name: 'think', arguments: { thought: 'slowly' } }], delay_ms: 1500 },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'done thinking' } }] },
+      ],
+    });
+    // One frame in flight per subscriber and a lag bound of 8: the first turn's burst outruns any reader.
+    server = await startServer({ env: { AGENT_SERVER_WS_MAX_LAG_EVENTS: '8', AGENT_SERVER_WS_HIGH_WATER_BYTES: '1' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  it('closes the lagging socket with 1013; resend_all plus REST search give exactly the server ids, no gaps, no duplicates', async () => {
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('catchup') } });
+    const first = new EventSocket(server, c.id);
+    await first.waitFor(() => true, 'first frame');
+    first.send(message('think a lot'));
+    expect(await first.closed).toEqual({ code: 1013, reason: 'Subscriber too slow; reconnect and replay' });
+    first.assertValid();
+    const before = ids(first.events());
+
+    // Reconnect at once (mid-run), replaying everything, then reconcile with REST as clients do.
+    const second = new EventSocket(server, c.id, 'resend_mode=all');
+    await second.waitForSnapshot(['finished'], 1);
+    second.assertValid();
+    const rest = ids(await allEvents(server, c.id));
+    const merged: string[] = [];
+    for (const id of [...before, ...ids(second.events()), ...rest]) if (!merged.includes(id)) merged.push(id);
+    expect(merged).toEqual(rest);
+    expect(ids(second.events())).toEqual(rest);
+    expect(new Set(rest).size).toBe(rest.length);
+    expect(rest.slice(0, before.length)).toEqual(before);
+    expect(before.length).toBeLessThan(rest.length);
+    expect(model.player.violations).toEqual([]);
+    await waitForStatus(server, c.id, ['finished']);
+    await second.close();
+  });
+});
