@@ -4,12 +4,13 @@
  * impersonating kubeconfig so the operator runs under exactly those rules, and the operator itself
  * started as a process (`bin/agent-operator.js`), as a user would run it outside the cluster.
  *
- * The cluster is the one `make cluster-up` starts (kubeconfig at .local/cluster/kubeconfig), or any
- * cluster named by E2E_KUBECONFIG. The server image is SERVER_IMAGE or the one `make image` builds.
+ * The cluster comes from test/support/cluster.ts (the local one, started or reused, or
+ * AGENTWORKSPACE_KUBECONFIG's). The server image is SERVER_IMAGE when set, else the one `make image`
+ * builds, rebuilt once per test file so it holds the current code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,19 +18,24 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND } from './api/agentworkspace.js';
 import { KubeClient, resourcePath, type KubeObject } from './kube/client.js';
+import { SERVER_IMAGE, ensureCluster, ensureImage } from '../../test/support/cluster.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const KUBECONFIG = process.env.E2E_KUBECONFIG ?? join(ROOT, '.local/cluster/kubeconfig');
-export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
+export { SERVER_IMAGE };
 export const OPERATOR_NAMESPACE = 'agent-workspace-system';
 export const OPERATOR_SA = 'agent-workspace-operator';
 
-/** The admin client; throws a message saying how to start the cluster when there is none. */
-export function adminClient(): KubeClient {
-  if (!existsSync(KUBECONFIG)) throw new Error(`no cluster: ${KUBECONFIG} is missing (run \`make cluster-up\`, or set E2E_KUBECONFIG)`);
-  const kc = new KubeConfig();
-  kc.loadFromFile(KUBECONFIG);
-  return new KubeClient(kc);
+let kubeconfigPath = '';
+
+/**
+ * Starts (or reuses) the cluster, builds the server image unless SERVER_IMAGE names one, and returns
+ * the admin client. Call it first, in beforeAll with a generous timeout (a cold start builds binaries).
+ */
+export async function setUpCluster(): Promise<KubeClient> {
+  const cluster = await ensureCluster();
+  kubeconfigPath = cluster.kubeconfigPath;
+  if (!process.env.SERVER_IMAGE && cluster.local) await ensureImage('server');
+  return new KubeClient(cluster.kubeConfig);
 }
 
 /** Applies every document of a YAML text (create, or replace when it exists) with the admin client. */
@@ -97,7 +103,7 @@ export async function installOperatorRbac(client: KubeClient): Promise<string> {
     subjects: [{ kind: 'ServiceAccount', name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE }],
   } as KubeObject);
   const kc = new KubeConfig();
-  kc.loadFromFile(KUBECONFIG);
+  kc.loadFromFile(kubeconfigPath);
   const exported = JSON.parse(kc.exportConfig()) as { users: Array<{ name: string; user: Record<string, unknown> }> };
   for (const u of exported.users) u.user.as = `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`;
   const file = join(mkdtempSync(join(tmpdir(), 'aw-operator-')), 'kubeconfig');

@@ -3,22 +3,23 @@
 // same-named object the operator does not own (reported, left unchanged), and a missing image.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import {
-  adminClient, createNamespace, installCrd, installOperatorRbac, readyOf, startOperator, upsert, waitForReason, workspacePath,
+  setUpCluster, createNamespace, installCrd, installOperatorRbac, readyOf, startOperator, upsert, waitForReason, workspacePath,
   type OperatorProcess, type Workspace,
 } from '../../operator/src/e2e.testkit.js';
 import { KubeApiError, resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
 
-const client: KubeClient = adminClient();
+let client: KubeClient;
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;
 
 beforeAll(async () => {
+  client = await setUpCluster();
   await installCrd(client);
   const kubeconfig = await installOperatorRbac(client);
   ns = await createNamespace(client, 'aw-invalid');
   operator = startOperator({ kubeconfig, namespaces: [ns.name] });
   await operator.healthPort();
-}, 120_000);
+}, 30 * 60_000);
 
 afterAll(async () => {
   await operator?.stop();

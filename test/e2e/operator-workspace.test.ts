@@ -7,22 +7,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  ROOT, SERVER_IMAGE, adminClient, createNamespace, getOrUndefined, installCrd, installOperatorRbac, readyOf, sessionKeyOf,
+  ROOT, SERVER_IMAGE, setUpCluster, createNamespace, getOrUndefined, installCrd, installOperatorRbac, readyOf, sessionKeyOf,
   startOperator, upsert, waitForReason, waitUntil, workspacePath, type OperatorProcess, type Workspace,
 } from '../../operator/src/e2e.testkit.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
 
-const client: KubeClient = adminClient();
+let client: KubeClient;
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;
 
 beforeAll(async () => {
+  client = await setUpCluster();
   await installCrd(client);
   const kubeconfig = await installOperatorRbac(client);
   ns = await createNamespace(client, 'aw-example');
   operator = startOperator({ kubeconfig, namespaces: [ns.name] });
   await operator.healthPort();
-}, 120_000);
+}, 30 * 60_000);
 
 afterAll(async () => {
   await operator?.stop();
