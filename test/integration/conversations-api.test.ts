@@ -165,7 +165,7 @@ describe('conversations API', () => {
   it('run is 409 while running; pause and interrupt stop it (400 for unknown ids)', async () => {
     const model = await llm([
       { text: 'thinking slowly', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 1500 },
-      { text: 'slow again', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 30_000 },
+      { text: 'slow again', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 5000 },
       { tool_calls: [{ name: 'finish', arguments: { message: 'done' } }] },
     ]);
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('run') } });
@@ -323,7 +323,7 @@ describe('concurrent run cap', () => {
   let quick: ScriptedServer;
 
   beforeAll(async () => {
-    slow = await scriptedLLM({ turns: [{ text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'a' } }], delay_ms: 60_000 }] });
+    slow = await scriptedLLM({ turns: [{ text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'a' } }], delay_ms: 5000 }] });
     quick = await scriptedLLM({ turns: [{ text: 'quick answer' }] });
     server = await startServer({ env: { OH_MAX_CONCURRENT_RUNS: '1' } });
   });
