@@ -32,9 +32,11 @@ build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
 build kubectl k8s.io/kubernetes/cmd/kubectl
-if [ ! -x "$BIN_DIR/helm" ]; then
+# helm reports its version from ldflags (its source only says "v3.22"); stamp it as helm's release build does.
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+if [ ! -x "$BIN_DIR/helm" ] || ! "$BIN_DIR/helm" version --short 2>/dev/null | grep -q "^$HELM_VERSION"; then
   start=$(date +%s); echo "cluster-build: installing helm $HELM_VERSION…"
-  GOBIN="$BIN_DIR" go install -trimpath "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  GOBIN="$BIN_DIR" go install -trimpath -ldflags "$helm_ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   echo "cluster-build: helm built in $(( $(date +%s) - start ))s"
 else echo "cluster-build: helm cached"; fi
 echo "cluster-build: all binaries in $BIN_DIR ($(( $(date +%s) - total ))s)"

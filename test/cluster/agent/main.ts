@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
 import { NODE_LABEL } from './container-args.js';
+import { eventRecorder } from './events.js';
 import { keepWatching } from './list-watch.js';
 import { NodeRegistration } from './node.js';
 import { apiObjectReader } from './object-reader.js';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const deps: WorkerDeps = {
     core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(), nodeName: cfg.nodeName,
     stateDir: cfg.stateDir, apiserver: { host: cfg.podApiserverHost, port: cfg.apiserverPort }, log,
+    event: eventRecorder(core, cfg.nodeName, log),
   };
 
   const workers = new Map<string, PodWorker>();

@@ -11,6 +11,7 @@ import type { CoreV1Api, V1Container, V1ContainerStatus, V1Pod, V1PodCondition }
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type ApiServerAddress } from './env.js';
 import { createArgs, podCreateArgs, podmanName, podmanPodName } from './container-args.js';
+import type { EventRecorder } from './events.js';
 import { isNotFound, type ObjectReader } from './object-reader.js';
 import { localImageId, oomKilled, podman, podmanStatus, type ContainerInfo } from './podman.js';
 import { ProbeLoop, type ProbeResult } from './probes.js';
@@ -27,6 +28,7 @@ export interface WorkerDeps {
   /** Where pods on slirp4netns reach the API server (hostNetwork pods use 127.0.0.1). */
   apiserver: ApiServerAddress;
   log: (msg: string) => void;
+  event: EventRecorder;
 }
 
 /** A poll of the node's containers, with the time the poll began (older than an action: ignored). */
@@ -245,6 +247,7 @@ export class PodWorker {
       c.nextPullAt = Date.now() + PULL_RETRY_MS;
       const message = `image "${image}" is not present on node ${this.deps.nodeName} and no registry is reachable`;
       c.state = { kind: 'waiting', reason: c.pullFailures === 1 ? 'ErrImagePull' : 'ImagePullBackOff', message };
+      if (c.pullFailures === 1) this.event(c, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
       return;
     }
     c.imageId = imageId;
@@ -276,6 +279,12 @@ export class PodWorker {
     c.state = { kind: 'running', startedAt: new Date() };
     this.startProbes(c);
     this.deps.log(`pod ${this.key}: started container ${c.spec.name} (${this.ip})`);
+    this.event(c, 'Normal', 'Started', `Started container ${c.spec.name}`);
+  }
+
+  private event(c: Runtime, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const field = c.init ? `spec.initContainers{${c.spec.name}}` : `spec.containers{${c.spec.name}}`;
+    this.deps.event(this.pod, type, reason, message, field);
   }
 
   private startProbes(c: Runtime): void {
@@ -287,7 +296,11 @@ export class PodWorker {
     c.started = !c.spec.startupProbe;
     const afterStartup = (): void => {
       if (c.spec.readinessProbe) {
-        const loop = new ProbeLoop(c.spec.readinessProbe, target, (r) => { c.readiness = r; this.kick(); });
+        const loop = new ProbeLoop(c.spec.readinessProbe, target, (r) => {
+          c.readiness = r;
+          if (r === 'failure') this.event(c, 'Warning', 'Unhealthy', 'Readiness probe failed');
+          this.kick();
+        });
         c.probes.push(loop);
         loop.start();
       } else c.readiness = 'success';
@@ -316,6 +329,8 @@ export class PodWorker {
   /** A failed liveness/startup probe: stop the container (grace period, then SIGKILL); the exit restarts it. */
   private async kill(c: Runtime, probe: string): Promise<void> {
     this.deps.log(`pod ${this.key}: container ${c.spec.name} failed its ${probe} probe; killing it`);
+    this.event(c, 'Warning', 'Unhealthy', `${probe[0]?.toUpperCase()}${probe.slice(1)} probe failed`);
+    this.event(c, 'Normal', 'Killing', `Container ${c.spec.name} failed ${probe} probe, will be restarted`);
     this.stopProbes(c);
     const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     await podmanStatus(['stop', '-t', String(grace), c.name], (grace + 30) * 1000);

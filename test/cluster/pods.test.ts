@@ -1,0 +1,157 @@
+// Acceptance: the podman-backed node runs real containers from locally built images, as a kubelet
+// would: readiness, reachability at podIP:port, env and Secret volumes, in-cluster API access with the
+// projected service-account token, restarts, probes, image-pull errors, limits, deletion.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Event, V1Container, V1Pod } from '@kubernetes/client-node';
+import {
+  ensureImage, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
+} from '../support/cluster.js';
+import { waitFor } from '../support/wait.js';
+
+const SLOW = 180_000;
+
+describe('podman-backed node', () => {
+  let ns: TestNamespace;
+  let image: string;
+
+  beforeAll(async () => {
+    ns = await withNamespace('pods');
+    image = await ensureImage('testapp');
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await ns?.cleanup();
+  });
+
+  const createPod = (name: string, container: Partial<V1Container>, spec: Partial<V1Pod['spec']> = {}): Promise<V1Pod> =>
+    ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          ...spec,
+          containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }], ...container }],
+        },
+      },
+    });
+
+  const get = async (pod: V1Pod, path: string, init?: RequestInit): Promise<Response> =>
+    fetch(`http://${pod.status?.podIP}:8080${path}`, init);
+
+  const events = async (pod: string): Promise<CoreV1Event[]> =>
+    (await ns.core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${pod}` })).items;
+
+  it('runs a local image: Running and Ready, reachable at podIP:port, env and Secret visible, API reachable with its token, restarts, deleted', async () => {
+    await ns.core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'creds' }, stringData: { password: 's3cret' } } });
+    await ns.core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'settings' }, data: { MODE: 'test' } } });
+    await createPod('web', {
+      env: [
+        { name: 'GREETING', value: 'hello' },
+        { name: 'ECHO', value: '$(GREETING) world' },
+        { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+        { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'MODE' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      ],
+      envFrom: [{ configMapRef: { name: 'settings' }, prefix: 'CFG_' }],
+      volumeMounts: [{ name: 'creds', mountPath: '/etc/creds' }],
+      readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+    }, { volumes: [{ name: 'creds', secret: { secretName: 'creds' } }] });
+
+    const pod = await waitForPod(ns.core, ns.name, 'web', (p) => p.status?.phase === 'Running' && isReady(p), 'Running and Ready');
+    expect(pod.status?.podIP).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+    expect(pod.status?.containerStatuses?.[0]?.containerID).toMatch(/^podman:\/\//);
+
+    expect(await (await get(pod, '/healthz')).text()).toBe('ok');
+    const env = (await (await get(pod, '/env')).json()) as Record<string, string>;
+    expect(env).toMatchObject({
+      GREETING: 'hello', ECHO: 'hello world', PASSWORD: 's3cret', MODE: 'test', CFG_MODE: 'test',
+      POD_NAME: 'web', POD_IP: pod.status?.podIP, KUBERNETES_SERVICE_HOST: '10.0.2.2',
+    });
+    expect(await (await get(pod, '/file?path=/etc/creds/password')).text()).toBe('s3cret');
+    // The Secret volume is read-only inside the container.
+    expect((await get(pod, '/file?path=/etc/creds/password', { method: 'PUT', body: 'x' })).status).toBe(500);
+
+    // In-cluster client: the projected token and kube-root-ca.crt, through KUBERNETES_SERVICE_HOST/PORT.
+    const who = await get(pod, '/whoami');
+    expect(who.status).toBe(201);
+    const review = (await who.json()) as { status: { userInfo: { username: string; extra: Record<string, string[]> } } };
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${ns.name}:default`);
+    expect(review.status.userInfo.extra['authentication.kubernetes.io/pod-name']).toEqual(['web']);
+
+    // The process exits: the container is restarted (restartPolicy Always) and becomes Ready again.
+    expect((await get(pod, '/exit?code=3', { method: 'POST' })).status).toBe(202);
+    const restarted = await waitForPod(ns.core, ns.name, 'web',
+      (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && isReady(p), 'restarted and Ready again');
+    const cs = restarted.status?.containerStatuses?.[0];
+    expect(cs?.lastState?.terminated?.exitCode).toBe(3);
+    expect(cs?.lastState?.terminated?.reason).toBe('Error');
+    expect(await (await get(restarted, '/healthz')).text()).toBe('ok');
+
+    await ns.core.deleteNamespacedPod({ namespace: ns.name, name: 'web' });
+    await waitForPodGone(ns.core, ns.name, 'web');
+    const left = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${pod.metadata?.uid}`, '--format', '{{.Names}}']);
+    expect(left.stdout.trim()).toBe('');
+    await expect(fetch(`http://${pod.status?.podIP}:8080/healthz`)).rejects.toThrow();
+  }, SLOW);
+
+  it('never marks a pod Ready while its readiness probe fails', async () => {
+    await createPod('unready', { readinessProbe: { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } });
+    await waitFor(async () => (await events('unready')).some((e) => e.reason === 'Unhealthy'), 'an Unhealthy event', { timeoutMs: 120_000, intervalMs: 250 });
+    const pod = await waitForPod(ns.core, ns.name, 'unready', (p) => p.status?.phase === 'Running', 'Running');
+    expect(isReady(pod)).toBe(false);
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('ContainersNotReady');
+    // The server itself answers: it is only the probe that fails.
+    expect((await get(pod, '/healthz')).status).toBe(200);
+  }, SLOW);
+
+  it('restarts a container whose liveness probe fails', async () => {
+    await createPod('unlive', {
+      livenessProbe: { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 2 },
+    }, { terminationGracePeriodSeconds: 1 });
+    const pod = await waitForPod(ns.core, ns.name, 'unlive', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1,
+      'restarted by its liveness probe');
+    expect(pod.status?.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
+    expect((await events('unlive')).map((e) => e.reason)).toEqual(expect.arrayContaining(['Unhealthy', 'Killing']));
+  }, SLOW);
+
+  it('reports a missing image with the kubelet waiting reasons', async () => {
+    await createPod('noimage', { image: 'localhost/agentworkspace/does-not-exist:1' });
+    const pod = await waitForPod(ns.core, ns.name, 'noimage',
+      (p) => ['ErrImagePull', 'ImagePullBackOff'].includes(p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? ''),
+      'an image-pull waiting reason');
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toContain('does-not-exist');
+    await waitForPod(ns.core, ns.name, 'noimage',
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff', 'ImagePullBackOff');
+  }, SLOW);
+
+  it('applies resource limits and the securityContext to the container (podman inspect)', async () => {
+    const created = await createPod('limited', {
+      resources: { limits: { memory: '128Mi', cpu: '500m' } },
+      securityContext: {
+        runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      },
+    });
+    await waitForPod(ns.core, ns.name, 'limited', (p) => p.status?.phase === 'Running', 'Running');
+    const r = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${created.metadata?.uid}`,
+      '--filter', 'label=agentworkspace.container=app', '--format', '{{.Names}}']);
+    const name = r.stdout.trim();
+    expect(name).not.toBe('');
+    const inspect = JSON.parse((await podman(['inspect', name])).stdout) as Array<{
+      HostConfig: { Memory: number; NanoCpus: number; ReadonlyRootfs: boolean; SecurityOpt: string[]; CapDrop: string[] };
+      Config: { User: string };
+    }>;
+    const c = inspect[0];
+    expect(c?.HostConfig.Memory).toBe(128 * 1024 * 1024);
+    expect(c?.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(c?.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(c?.HostConfig.SecurityOpt).toEqual(expect.arrayContaining(['no-new-privileges']));
+    expect(c?.HostConfig.CapDrop).toEqual(expect.arrayContaining(['CAP_CHOWN', 'CAP_KILL']));
+    expect(c?.Config.User).toBe('10001:10001');
+  }, SLOW);
+});
