@@ -61,7 +61,7 @@ describe('bad input to the conversations API', () => {
       ['missing workspace', { agent: good }, ['body', 'workspace'], /required/i],
       ['relative working_dir', { agent: good, workspace: { type: 'local', working_dir: 'rel/dir' } }, ['body', 'workspace', 'working_dir'], /absolute/],
       ['docker workspace', { agent: good, workspace: { kind: 'DockerWorkspace', working_dir: '/w' } }, ['body', 'workspace', 'kind'], /LocalWorkspace/],
-      ['bad confirmation policy', { agent: good, workspace: ws, confirmation_policy: { kind: 'Maybe' } }, ['body', 'confirmation_policy'], /./],
+      ['bad confirmation policy', { agent: good, workspace: ws, confirmation_policy: { kind: 'Maybe' } }, ['body', 'confirmation_policy', 'kind'], /./],
       ['max_iterations 0', { agent: good, workspace: ws, max_iterations: 0 }, ['body', 'max_iterations'], /./],
       ['bad conversation_id', { agent: good, workspace: ws, conversation_id: 'abc' }, ['body', 'conversation_id'], /UUID/],
       ['worktree', { agent: good, workspace: ws, worktree: true }, ['body', 'worktree'], /not supported/],
