@@ -30,8 +30,15 @@ export class LLMSummarizingCondenser {
     const target = Math.floor(this.maxSize / 2);
     const tail = Math.max(1, target - this.keepFirst - 1);
     const head = Math.min(this.keepFirst, events.length);
-    if (events.length - tail <= head) return null;
-    const forgotten = new Set(events.slice(head, events.length - tail).map((e) => e.id));
+    // The kept tail starts at a step boundary: never with a tool result, never inside a group of parallel calls,
+    // so the latest results stay in view.
+    let cut = events.length - tail;
+    const isResult = (e: LLMConvertibleEvent | undefined) => e?.kind === 'ObservationEvent' || e?.kind === 'AgentErrorEvent' || e?.kind === 'UserRejectObservation';
+    const sameGroup = (a: LLMConvertibleEvent | undefined, b: LLMConvertibleEvent | undefined) =>
+      a?.kind === 'ActionEvent' && b?.kind === 'ActionEvent' && a.llm_response_id === b.llm_response_id;
+    while (cut > head && (isResult(events[cut]) || sameGroup(events[cut - 1], events[cut]))) cut--;
+    if (cut <= head) return null;
+    const forgotten = new Set(events.slice(head, cut).map((e) => e.id));
     const actions = events.filter((e): e is ActionEvent => e.kind === 'ActionEvent');
     const forgottenResponses = new Set(actions.filter((a) => forgotten.has(a.id)).map((a) => a.llm_response_id));
     for (const a of actions) if (forgottenResponses.has(a.llm_response_id)) forgotten.add(a.id);
