@@ -93,7 +93,8 @@ export class AnthropicLLM implements LLM {
         const calls: MessageToolCall[] = [];
         for (const b of r.content) {
           if (b.type === 'text') content += b.text;
-          else if (b.type === 'tool_use') calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}), origin: 'completion' });
+          // A proxy may pass a model's unparsable arguments through as a string; keep them raw so the error says so.
+          else if (b.type === 'tool_use') calls.push({ id: b.id, name: b.name, arguments: typeof b.input === 'string' ? b.input : JSON.stringify(b.input ?? {}), origin: 'completion' });
         }
         return {
           id: r.id,

@@ -45,18 +45,23 @@ function parseInput(args: string): unknown {
 export async function startScriptedAnthropicServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
   const player = new ScriptPlayer(opts.script);
   const seenKeys = new Set<string>();
+  const seenModels: string[] = [];
+  const seenStream: boolean[] = [];
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== '/v1/messages') {
       return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${path}` } });
     }
-    const key = String(req.headers['x-api-key'] ?? '');
+    // Anthropic's API takes `x-api-key`; recent SDKs send the key as a bearer token instead.
+    const key = String(req.headers['x-api-key'] ?? '') || (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
     if (key) seenKeys.add(key);
     if (opts.apiKey !== undefined && key !== opts.apiKey) {
-      return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+      return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid API key' } });
     }
     const body = (await readJson(req)) as { model?: string; system?: unknown; messages?: WireMessage[]; stream?: boolean };
     if (!Array.isArray(body?.messages)) return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages: required array' } });
+    seenModels.push(String(body.model));
+    seenStream.push(body.stream === true);
     let r;
     try {
       r = player.next(fromAnthropicMessages(body.system, body.messages));
@@ -108,5 +113,5 @@ export async function startScriptedAnthropicServer(opts: ScriptedServerOptions):
   const server = await listen((req, res) => {
     handle(req, res).catch((err: unknown) => { if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }); else res.end(); });
   }, opts.port ?? 0, opts.host ?? '127.0.0.1');
-  return { ...server, player, seenKeys };
+  return { ...server, player, seenKeys, seenModels, seenStream };
 }

@@ -19,6 +19,10 @@ export interface ScriptedServer extends RunningServer {
   player: ScriptPlayer;
   /** API keys seen in requests, so a test can show the key reached the server (and nowhere else). */
   seenKeys: Set<string>;
+  /** The `model` of each request, in order. */
+  seenModels: string[];
+  /** Whether each request asked to stream, in order. */
+  seenStream: boolean[];
 }
 
 type WireMessage = { role: string; content?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string };
@@ -47,6 +51,8 @@ export function fromOpenAIMessages(messages: readonly WireMessage[]): Message[] 
 export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
   const player = new ScriptPlayer(opts.script);
   const seenKeys = new Set<string>();
+  const seenModels: string[] = [];
+  const seenStream: boolean[] = [];
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
@@ -62,6 +68,8 @@ export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Pr
     }
     const body = (await readJson(req)) as { model?: string; messages?: WireMessage[]; stream?: boolean; stream_options?: { include_usage?: boolean } };
     if (!Array.isArray(body?.messages)) return sendJson(res, 400, { error: { message: 'messages: required array', type: 'invalid_request_error' } });
+    seenModels.push(String(body.model));
+    seenStream.push(body.stream === true);
     let r;
     try {
       r = player.next(fromOpenAIMessages(body.messages));
@@ -110,5 +118,5 @@ export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Pr
   const server = await listen((req, res) => {
     handle(req, res).catch((err: unknown) => { if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error' } }); else res.end(); });
   }, opts.port ?? 0, opts.host ?? '127.0.0.1');
-  return { ...server, player, seenKeys };
+  return { ...server, player, seenKeys, seenModels, seenStream };
 }
