@@ -75,6 +75,8 @@ export const ConfigSchema = z.object({
   wsHighWaterBytes: bytes(64 * MiB).default(MiB),
   /** AGENT_SERVER_WS_PING_MS: protocol ping interval on event sockets (0: off). Default 20000. */
   wsPingMs: ms.default(20_000),
+  /** OH_SECRET_KEY: encrypts what conversations keep for restarts (client API keys, secrets). Default: the first session key. */
+  secretKey: nonEmpty.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -111,6 +113,7 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   wsMaxLagEvents: ['AGENT_SERVER_WS_MAX_LAG_EVENTS'],
   wsHighWaterBytes: ['AGENT_SERVER_WS_HIGH_WATER_BYTES'],
   wsPingMs: ['AGENT_SERVER_WS_PING_MS'],
+  secretKey: ['OH_SECRET_KEY'],
 };
 
 const LIST_FIELDS = new Set(['sessionApiKeys', 'allowCorsOrigins', 'fileRoots']);
