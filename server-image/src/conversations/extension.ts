@@ -17,6 +17,7 @@ export async function conversationsExtension(config: Config, log: Logger): Promi
     idleTtlSeconds: config.conversationIdleTtlSeconds,
     maxMessageBytes: config.maxMessageBytes,
     paths: new PathPolicy(config.fileRoots),
+    secretKey: config.secretKey ?? config.sessionApiKeys[0],
     log: log.child({ component: 'conversations' }),
   });
   await service.start();

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { ApiError } from '../http/errors.js';
 import type { ServerMeta } from './conversation-info.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
+import type { SecretStore } from './secret-store.js';
 
 export const SERVER_META_FILE = 'server_meta.json';
 
@@ -28,6 +29,7 @@ export interface HostedDeps {
   credentials: ServerLLMCredentials;
   log: Logger;
   llmFactory?: LLMFactory | undefined;
+  secretStore: SecretStore;
 }
 
 export interface HostedInit {
@@ -39,6 +41,13 @@ export interface HostedInit {
   /** The agent spec with credentials, when this process was given it (never persisted). */
   agentInput?: unknown;
   secrets?: Record<string, SecretSource>;
+  /** API keys the client put in its agent spec (kept encrypted for restarts, never in the clear). */
+  clientKeys?: ClientKeys;
+}
+
+export interface ClientKeys {
+  llm?: string | undefined;
+  condenser?: string | undefined;
 }
 
 const hasUserMessage = (events: readonly Event[]) => events.some((e) => e.kind === 'MessageEvent' && e.source === 'user');
@@ -51,6 +60,7 @@ export class HostedConversation {
   private state: Record<string, unknown>;
   private agentInput: unknown;
   private secrets: Record<string, SecretSource>;
+  private clientKeys: ClientKeys;
   private conv: LocalConversation | null = null;
   private unsubscribeCore: (() => void) | null = null;
   private opening: Promise<LocalConversation> | null = null;
@@ -67,6 +77,7 @@ export class HostedConversation {
     this.state = init.state;
     this.agentInput = init.agentInput;
     this.secrets = init.secrets ?? {};
+    this.clientKeys = init.clientKeys ?? {};
     this.log = deps.log.child({ conversation_id: init.id });
   }
 
@@ -120,7 +131,7 @@ export class HostedConversation {
       conv = await LocalConversation.open({
         persistence_dir: this.deps.persistencePath,
         conversation_id: this.id,
-        agent: (this.agentInput ?? withServerCredentials(this.state.agent, this.deps.credentials)) as AgentSpecInput,
+        agent: (this.agentInput ?? this.restoredAgent()) as AgentSpecInput,
         secrets: this.secrets,
         logger: this.log,
         ...(this.deps.llmFactory ? { llmFactory: this.deps.llmFactory } : {}),
@@ -140,6 +151,35 @@ export class HostedConversation {
     }
     this.attach(conv);
     return conv;
+  }
+
+  /**
+   * The stored agent spec (keys redacted on disk) with the client's keys put back from the secret store, then
+   * the server's credentials where it still has none. The stored secrets come back too.
+   */
+  private restoredAgent(): unknown {
+    const stored = this.deps.secretStore.load(this.dir);
+    if (stored) {
+      this.clientKeys = { llm: stored.llm_api_key, condenser: stored.condenser_api_key };
+      if (Object.keys(this.secrets).length === 0) {
+        this.secrets = Object.fromEntries(Object.entries(stored.secrets).map(([k, value]) => [k, { kind: 'StaticSecret' as const, value, description: null }]));
+      }
+    }
+    const agent = structuredClone(this.state.agent) as Record<string, Record<string, unknown> | undefined>;
+    if (this.clientKeys.llm && agent.llm) agent.llm.api_key = this.clientKeys.llm;
+    const condenser = agent.condenser as { llm?: Record<string, unknown> } | undefined;
+    if (this.clientKeys.condenser && condenser?.llm) condenser.llm.api_key = this.clientKeys.condenser;
+    return withServerCredentials(agent, this.deps.credentials);
+  }
+
+  /** Keeps the client's keys and the secrets, encrypted, for restarts (nothing without a secret key). */
+  persistSecrets(): void {
+    if (this.gone) return;
+    this.deps.secretStore.save(this.dir, {
+      llm_api_key: this.clientKeys.llm,
+      condenser_api_key: this.clientKeys.condenser,
+      secrets: Object.fromEntries(Object.entries(this.secrets).map(([k, v]) => [k, v.value])),
+    });
   }
 
   private attach(conv: LocalConversation): void {
@@ -217,6 +257,7 @@ export class HostedConversation {
     const old = await this.load();
     if (this.running) throw new ApiError('conflict', 'Secrets cannot be changed while the conversation is running');
     this.secrets = { ...this.secrets, ...secrets };
+    this.persistSecrets();
     this.state = old.stateDump();
     const next = await this.open();
     if (old !== next) await old.close();

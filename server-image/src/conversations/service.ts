@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AgentSpecSchema, buildView, contentText, conversationDir, createLLM, LLMConfigSchema, LLMError, LocalConversation,
-  makeEvent, PersistedStateSchema, viewToMessages,
+  makeEvent, PersistedStateSchema, REDACTED, viewToMessages,
   type Event, type ExecutionStatus, type LLMFactory, type Message, type SecretSource,
 } from '@agentworkspace/sdk';
 import { z } from 'zod';
@@ -23,6 +23,7 @@ import type { Logger } from '../log.js';
 import { infoView, type ServerMeta } from './conversation-info.js';
 import { HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
+import { SecretStore } from './secret-store.js';
 import type { ConversationSortOrder, SendMessageRequest, StartConversationRequest } from './requests.js';
 
 export interface ConversationServiceOptions {
@@ -36,6 +37,8 @@ export interface ConversationServiceOptions {
   paths: PathPolicy;
   log: Logger;
   llmFactory?: LLMFactory;
+  /** OH_SECRET_KEY (else the first session key): encrypts client API keys and secrets kept for restarts. */
+  secretKey?: string | undefined;
   /** Called on conversation activity (the server's idle clock). */
   touch?: () => void;
 }
@@ -52,6 +55,21 @@ const StoredMetaSchema = z.looseObject({ created_at: z.string().optional(), upda
 
 const hex = (id: string) => id.replaceAll('-', '');
 
+/** The API keys the client itself put in its agent spec (not the server's, which are applied again on load). */
+function clientKeys(agent: unknown): { llm?: string; condenser?: string } {
+  const key = (llm: unknown) => {
+    const k = (llm as { api_key?: unknown } | undefined)?.api_key;
+    return typeof k === 'string' && k !== '' && k !== REDACTED ? k : undefined;
+  };
+  const a = agent as { llm?: unknown; condenser?: { llm?: unknown } } | undefined;
+  const out: { llm?: string; condenser?: string } = {};
+  const llm = key(a?.llm);
+  const condenser = key(a?.condenser?.llm);
+  if (llm) out.llm = llm;
+  if (condenser) out.condenser = condenser;
+  return out;
+}
+
 function readJsonIfExists(path: string): unknown {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
@@ -61,8 +79,11 @@ export class ConversationService {
   private readonly creating = new Map<string, Promise<{ hosted: HostedConversation; created: boolean }>>();
   private sweeper: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly secretStore: SecretStore;
 
-  constructor(private readonly opts: ConversationServiceOptions) {}
+  constructor(private readonly opts: ConversationServiceOptions) {
+    this.secretStore = new SecretStore(opts.secretKey);
+  }
 
   /** Reads the catalog and reopens conversations that were running when the last process stopped. */
   async start(): Promise<void> {
@@ -108,6 +129,7 @@ export class ConversationService {
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
     return new HostedConversation(init, {
       persistencePath: this.opts.conversationsPath, credentials: this.opts.credentials, log: this.opts.log, llmFactory: this.opts.llmFactory,
+      secretStore: this.secretStore,
     });
   }
 
@@ -218,9 +240,13 @@ export class ConversationService {
       }
       throw err;
     }
-    const hosted = this.host({ id, dir: conversationDir(this.opts.conversationsPath, id), state: conv.stateDump(), meta, agentInput, secrets: req.secrets as Record<string, SecretSource> });
+    const hosted = this.host({
+      id, dir: conversationDir(this.opts.conversationsPath, id), state: conv.stateDump(), meta, agentInput,
+      secrets: req.secrets as Record<string, SecretSource>, clientKeys: clientKeys(req.agent),
+    });
     hosted.adopt(conv);
     hosted.saveMeta();
+    hosted.persistSecrets();
     this.byId.set(id, hosted);
     this.opts.log.info({ conversation_id: id, model: conv.agentSpec.llm.model }, 'conversation created');
     if (req.initial_message) await this.sendMessage(hosted, { ...req.initial_message, run: true });
