@@ -1,10 +1,12 @@
 // Acceptance: the podman-backed node runs real containers from locally built images, as a kubelet
 // would: readiness, reachability at podIP:port, env and Secret volumes, in-cluster API access with the
 // projected service-account token, restarts, probes, image-pull errors, limits, deletion.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Event, V1Container, V1Pod } from '@kubernetes/client-node';
 import {
-  ensureImage, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
+  CLUSTER_DIR, ensureImage, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
 } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
@@ -95,6 +97,37 @@ describe('podman-backed node', () => {
     const left = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${pod.metadata?.uid}`, '--format', '{{.Names}}']);
     expect(left.stdout.trim()).toBe('');
     await expect(fetch(`http://${pod.status?.podIP}:8080/healthz`)).rejects.toThrow();
+  }, SLOW);
+
+  it('runs the agent-server image (make image) as uid 10001 with /workspace writable, Ready on its probe', async () => {
+    const server = await ensureImage('server');
+    await ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'agent-server' },
+        spec: {
+          terminationGracePeriodSeconds: 30,
+          containers: [{
+            name: 'server', image: server, ports: [{ containerPort: 8000, name: 'http' }],
+            readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1 },
+            livenessProbe: { httpGet: { path: '/alive', port: 'http' }, periodSeconds: 5 },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
+          }],
+        },
+      },
+    });
+    const pod = await waitForPod(ns.core, ns.name, 'agent-server', isReady, 'Ready');
+    const info = await fetch(`http://${pod.status?.podIP}:8000/alive`);
+    expect(info.status).toBe(200);
+    const name = (await podman(['ps', '--filter', `label=agentworkspace.pod-uid=${pod.metadata?.uid}`,
+      '--filter', 'label=agentworkspace.container=server', '--format', '{{.Names}}'])).stdout.trim();
+    expect((await podman(['exec', name, 'id', '-u'])).stdout.trim()).toBe('10001');
+    expect((await podman(['exec', name, 'sh', '-c', 'touch /workspace/probe && echo ok'])).stdout.trim()).toBe('ok');
+    // Deletion sends SIGTERM, which the server handles; its output stays in the node's pod log file.
+    await ns.core.deleteNamespacedPod({ namespace: ns.name, name: 'agent-server' });
+    await waitForPodGone(ns.core, ns.name, 'agent-server');
+    const log = readFileSync(join(CLUSTER_DIR, 'logs', 'pods', `${ns.name}_agent-server_${pod.metadata?.uid?.slice(0, 8)}_server.log`), 'utf8');
+    expect(log).toContain('"signal":"SIGTERM"');
   }, SLOW);
 
   it('never marks a pod Ready while its readiness probe fails', async () => {

@@ -100,14 +100,15 @@ export function podman(args: readonly string[]): Promise<RunResult> {
 }
 
 /**
- * Builds a local image if needed: 'server' (server-image/Containerfile, rebuilt on every call so it holds
- * the current code) or 'testapp'. Uses test/cluster/image.sh; the base image is cached.
+ * A local image, built when missing: 'server' (server-image/Containerfile; test/cluster/prepare.sh, run
+ * by scripts/test.sh before the cluster and e2e tiers, rebuilds it from the current code) or 'testapp'.
+ * Uses test/cluster/image.sh; the base image is cached.
  */
 export async function ensureImage(which: 'server' | 'testapp'): Promise<string> {
   const ref = which === 'server' ? SERVER_IMAGE : TESTAPP_IMAGE;
-  if (which === 'testapp' && (await podman(['image', 'exists', ref])).code === 0) return ref;
+  if ((await podman(['image', 'exists', ref])).code === 0) return ref;
   const r = await run('bash', [join(ROOT, 'test', 'cluster', 'image.sh'), which], {}, 20 * 60_000);
-  if (r.code !== 0) throw new Error(`image.sh ${which} failed (exit ${r.code}):\n${r.stderr}`);
+  if (r.code !== 0) throw new Error(`image.sh ${which} failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return ref;
 }
 
