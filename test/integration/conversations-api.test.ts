@@ -3,12 +3,15 @@
 // the cap on concurrent runs.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { startServer, type TestServer } from '../support/server.js';
 import {
   agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, type Json,
 } from './conversations-harness.js';
+
+// Bounds a hang only; nothing here asserts on durations.
+jest.setTimeout(90_000);
 
 const hex = (id: string) => id.replaceAll('-', '');
 const text = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });

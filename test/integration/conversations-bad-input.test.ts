@@ -4,12 +4,15 @@
 // disk stays whole; other conversations carry on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { call, startServer, type TestServer } from '../support/server.js';
 import {
   agentSpec, allEvents, api, createConversation, scratchDir, scriptedLLM, shape, waitForStatus, type Json,
 } from './conversations-harness.js';
+
+// Bounds a hang only; nothing here asserts on durations.
+jest.setTimeout(90_000);
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const msg = (t: string, run = false) => ({ role: 'user', content: [{ type: 'text', text: t }], run });

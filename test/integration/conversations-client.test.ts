@@ -5,12 +5,15 @@
 // turn's event order matches the protocol's golden sequence (§5.5).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
 import { startServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import { agentSpec, allEvents, api, assertEvent, scratchDir, scriptedLLM, shape, type Json } from './conversations-harness.js';
+
+// Bounds a hang only; nothing here asserts on durations.
+jest.setTimeout(90_000);
 
 // The client looks for window.WebSocket when its module loads (its require('ws') fallback is dead in ESM).
 (globalThis as unknown as { window: unknown }).window = { WebSocket };

@@ -3,19 +3,26 @@
 // conversation is listed, the interrupted one comes back as `error` with explanatory events and continues
 // on a new message, and nothing like an ownership lease makes the new process refuse its own
 // conversations. A graceful stop (SIGTERM) mid-run leaves the conversation `paused` instead.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { startServer, type TestServer } from '../support/server.js';
 import {
   agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, waitForStatus, type Json,
 } from './conversations-harness.js';
 
+// Bounds a hang only; nothing here asserts on durations.
+jest.setTimeout(90_000);
+
+const filesUnder = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+  .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('restart safety', () => {
   const data = scratchDir('restart-data');
-  const env = { OH_CONVERSATIONS_PATH: join(data, 'conversations') };
+  // Each start gets a new session key, so the restart-stable OH_SECRET_KEY protects what survives restarts.
+  const env = { OH_CONVERSATIONS_PATH: join(data, 'conversations'), OH_SECRET_KEY: 'restart-test-secret-key' };
   const servers: TestServer[] = [];
   let model: ScriptedServer;
   let other: ScriptedServer;
@@ -31,10 +38,11 @@ describe('restart safety', () => {
       turns: [
         { text: 'Creating a marker, then a long command.', tool_calls: [{ name: 'terminal', arguments: { command: 'echo marker > marker.txt' } }] },
         { tool_calls: [{ name: 'terminal', arguments: { command: 'sleep 20; echo late' } }] },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'recovered' } }], expect_tool_result_contains: 'A restart occurred while this tool was in progress' },
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo "token=$RESTART_TOKEN"' } }], expect_tool_result_contains: 'A restart occurred while this tool was in progress' },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'recovered' } }], expect_tool_result_contains: 'token=<secret-hidden>' },
         { text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'waiting' } }], delay_ms: 5000 },
       ],
-    });
+    }, 'sk-client-test-key'); // only the client's own key is accepted: after the restart it must come back
     other = await scriptedLLM({ turns: [{ text: 'the other conversation answers' }] });
   });
   afterAll(async () => {
@@ -50,7 +58,7 @@ describe('restart safety', () => {
     const doneEvents = await allEvents(a, done.id);
 
     const workDir = scratchDir('restart-ws');
-    const c = await createConversation(a, { agent: agentSpec(model), workspace: { type: 'local', working_dir: workDir } });
+    const c = await createConversation(a, { agent: agentSpec(model), workspace: { type: 'local', working_dir: workDir }, secrets: { RESTART_TOKEN: 'tok-restart-777' } });
     const socket = new EventSocket(a, c.id);
     await socket.waitFor(() => true, 'first frame');
     socket.send(message('make a marker, then run the long command'));
@@ -89,6 +97,10 @@ describe('restart safety', () => {
     const final = await allEvents(b, c.id);
     expect(again.events()).toEqual(final);
     expect((await api(b, 'GET', `/api/conversations/${c.id}/agent_final_response`, 'AgentResponseResult')).body).toEqual({ response: 'recovered' });
+    // The client's key and the secret survived the restart encrypted; neither is anywhere on disk in the clear.
+    expect([...model.seenKeys]).toEqual(['sk-client-test-key']);
+    const leaks = filesUnder(data).filter((f) => /sk-client-test-key|tok-restart-777/.test(readFileSync(f, 'utf8')));
+    expect(leaks).toEqual([]);
     await again.close();
 
     // A graceful stop mid-run leaves the conversation paused (never `running` on disk), and it is served again.

@@ -4,7 +4,7 @@
 // server drops a socket mid-run (resend_all + REST search end with exactly the server's event ids).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
 import { startServer, type TestServer } from '../support/server.js';
@@ -12,6 +12,9 @@ import { waitFor } from '../support/wait.js';
 import {
   agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, shape, waitForStatus, type Json,
 } from './conversations-harness.js';
+
+// Bounds a hang only; nothing here asserts on durations.
+jest.setTimeout(90_000);
 
 const ids = (events: Json[]) => events.map((e) => e.id as string);
 const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
