@@ -136,7 +136,7 @@ describe('events socket', () => {
     const tooLarge = socket.frames.filter((f) => f.kind === 'ServerErrorEvent');
     expect(tooLarge).toEqual([expect.objectContaining({ code: 'EventTooLarge' })]);
     const action = (await allEvents(server, c.id)).find((e) => e.kind === 'ActionEvent' && e.tool_name === 'file_editor') as Json;
-    expect(tooLarge[0].detail).toContain(`/api/conversations/${c.id}/events/${action.id}`);
+    expect(tooLarge[0]!.detail).toContain(`/api/conversations/${c.id}/events/${action.id}`);
     const full = await api<Json>(server, 'GET', `/api/conversations/${c.id}/events/${action.id}`, 'ActionEvent');
     expect(full.body.action.file_text).toBe(big);
     expect(readFileSync(join(dir, 'big.txt'), 'utf8')).toBe(big);
