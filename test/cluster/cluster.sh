@@ -139,14 +139,16 @@ EOF
   mv "$CLUSTER_DIR/kubeconfig.tmp" "$CLUSTER_DIR/kubeconfig"
 }
 
-# The node agent is TypeScript compiled into the state directory; recompiled when its sources change.
+# The node agent is TypeScript compiled to .local/agent-dist (inside the repository, so that Node resolves
+# its dependencies from the root node_modules); recompiled when its sources change.
+AGENT_DIST=$ROOT/.local/agent-dist
 build_agent() {
-  local stamp=$CLUSTER_DIR/agent-dist/.sources-hash want
+  local stamp=$AGENT_DIST/.sources-hash want
   want=$(agent_hash)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "compiling the node agent…"
-  rm -rf "$CLUSTER_DIR/agent-dist"
-  tsc -p "$here/agent/tsconfig.json" --outDir "$CLUSTER_DIR/agent-dist" || die "node agent failed to compile"
+  rm -rf "$AGENT_DIST"
+  tsc -p "$here/agent/tsconfig.json" --outDir "$AGENT_DIST" || die "node agent failed to compile"
   echo "$want" > "$stamp"
 }
 
@@ -245,7 +247,7 @@ start_rest() {
   alive node-agent || agent_hash > "$CLUSTER_DIR/node-agent.hash"
   AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
     AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
-    start node-agent "$ROOT/node_modules/.bin/node" "$CLUSTER_DIR/agent-dist/main.js"
+    start node-agent "$ROOT/node_modules/.bin/node" "$AGENT_DIST/main.js"
 
   wait_for 60 node-agent "node $NODE_NAME Ready" node_ready
   wait_for 60 kube-controller-manager "the default ServiceAccount" default_sa
