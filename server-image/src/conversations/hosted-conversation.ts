@@ -30,6 +30,8 @@ export interface HostedDeps {
   log: Logger;
   llmFactory?: LLMFactory | undefined;
   secretStore: SecretStore;
+  /** Advances the server's activity clock (on every event). */
+  touch: () => void;
 }
 
 export interface HostedInit {
@@ -191,7 +193,10 @@ export class HostedConversation {
 
   private onCoreEvent(conv: LocalConversation, event: Event): void {
     const persisted = conv.eventLog.indexOf(event.id) >= 0;
-    if (persisted) this.meta.updated_at = new Date().toISOString();
+    if (persisted) {
+      this.meta.updated_at = new Date().toISOString();
+      this.deps.touch();
+    }
     if (!persisted && event.kind === 'ConversationStateUpdateEvent' && event.key === FULL_STATE_KEY) this.snapshotDuringRun = true;
     for (const l of [...this.listeners]) {
       try {

@@ -39,8 +39,6 @@ export interface ConversationServiceOptions {
   llmFactory?: LLMFactory;
   /** OH_SECRET_KEY (else the first session key): encrypts client API keys and secrets kept for restarts. */
   secretKey?: string | undefined;
-  /** Called on conversation activity (the server's idle clock). */
-  touch?: () => void;
 }
 
 const ServerMetaSchema = z.object({
@@ -81,8 +79,15 @@ export class ConversationService {
   private stopping = false;
   private readonly secretStore: SecretStore;
 
+  private touch: () => void = () => undefined;
+
   constructor(private readonly opts: ConversationServiceOptions) {
     this.secretStore = new SecretStore(opts.secretKey);
+  }
+
+  /** Conversation activity (API calls, every event) advances the server's idle clock through `touch`. */
+  onActivity(touch: () => void): void {
+    this.touch = touch;
   }
 
   /** Reads the catalog and reopens conversations that were running when the last process stopped. */
@@ -129,7 +134,7 @@ export class ConversationService {
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
     return new HostedConversation(init, {
       persistencePath: this.opts.conversationsPath, credentials: this.opts.credentials, log: this.opts.log, llmFactory: this.opts.llmFactory,
-      secretStore: this.secretStore,
+      secretStore: this.secretStore, touch: () => this.touch(),
     });
   }
 
@@ -156,7 +161,7 @@ export class ConversationService {
   }
 
   find(id: string): HostedConversation | undefined {
-    this.opts.touch?.();
+    this.touch();
     return this.byId.get(id);
   }
 
@@ -286,7 +291,7 @@ export class ConversationService {
     const conv = await hosted.load();
     hosted.assertCanRun(conv);
     if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
-    hosted.startRun(conv, () => this.opts.touch?.());
+    hosted.startRun(conv, () => this.touch());
   }
 
   /**
@@ -306,11 +311,11 @@ export class ConversationService {
       if (err instanceof Error && err.name === 'ConversationStateError') throw new ApiError('validation', [{ loc: ['body'], msg: err.message, type: 'value_error' }]);
       throw err;
     }
-    this.opts.touch?.();
+    this.touch();
     if (req.run && !hosted.running && conv.status !== 'running') {
       if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
       hosted.assertCanRun(conv);
-      hosted.startRun(conv, () => this.opts.touch?.());
+      hosted.startRun(conv, () => this.touch());
     }
   }
 
@@ -331,7 +336,7 @@ export class ConversationService {
       if (hosted.running || conv.status === 'running') return;
       if (conv.status !== 'waiting_for_confirmation') return;
       if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
-      hosted.startRun(conv, () => this.opts.touch?.());
+      hosted.startRun(conv, () => this.touch());
       return;
     }
     if (conv.status !== 'waiting_for_confirmation') return;
