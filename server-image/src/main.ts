@@ -143,6 +143,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   try {
     const conversations = await conversationsExtension(config, log);
     running = await startServer(config, log, env, conversations);
+    const { state } = running;
+    conversations.service.onActivity(() => state.touch());
   } catch (err) {
     log.fatal({ err }, 'agent server failed to start');
     process.exit(1);
