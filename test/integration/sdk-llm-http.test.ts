@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import {
   LocalConversation, startScriptedAnthropicServer, startScriptedOpenAIServer, type Event, type ScriptedServer, type ScriptInput,
 } from '@agentworkspace/sdk';
+import { waitFor } from '../support/wait.js';
 
 let root: string;
 let ws: string;
@@ -149,5 +150,30 @@ describe('LLM errors over HTTP', () => {
       messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'terminal', arguments: '{}' } }] }],
     })).rejects.toThrow(/tool call call_1 \(terminal\) has no tool result/);
     expect(server.player.violations).toHaveLength(1);
+  });
+
+  it('a request slower than llm.timeout fails as LLMTimeoutError', async () => {
+    const server = await startScriptedOpenAIServer({ script: { turns: [{ text: 'late', delay_ms: 3000 }] } });
+    cleanup.push(() => server.close());
+    const conv = await LocalConversation.create({ agent: { llm: { model: 'openai/x', base_url: server.url, ...FAST, num_retries: 0, timeout: 0.3 } }, workspace: ws });
+    cleanup.push(() => conv.close());
+    await conv.sendMessage('hello');
+    expect(await conv.run()).toBe('error');
+    const err = conv.events().find((e) => e.kind === 'ConversationErrorEvent');
+    expect(err?.kind === 'ConversationErrorEvent' && err.code).toBe('LLMTimeoutError');
+  });
+
+  it('interrupt aborts the in-flight HTTP request', async () => {
+    const server = await startScriptedOpenAIServer({ script: { turns: [{ text: 'slow', delay_ms: 30_000 }, { text: 'next' }] } });
+    cleanup.push(() => server.close());
+    const conv = await LocalConversation.create({ agent: { llm: { model: 'openai/x', base_url: server.url, ...FAST } }, workspace: ws });
+    cleanup.push(() => conv.close());
+    await conv.sendMessage('hello');
+    const running = conv.run();
+    await waitFor(() => server.player.requests.length === 1, 'the LLM request to reach the server');
+    await conv.interrupt();
+    expect(await running).toBe('paused');
+    expect(conv.events().some((e) => e.kind === 'ConversationErrorEvent')).toBe(false);
+    expect(conv.events().some((e) => e.kind === 'MessageEvent' && e.source === 'agent')).toBe(false);
   });
 });

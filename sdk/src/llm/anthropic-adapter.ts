@@ -3,6 +3,7 @@ import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } fro
 import { contentText, text } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
+import { LLMError } from './errors.js';
 import { resolveModel } from './model-name.js';
 import { withRetries } from './retry.js';
 import { emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
@@ -57,7 +58,7 @@ export class AnthropicLLM implements LLM {
     this.client = new Anthropic({
       apiKey: config.api_key ?? 'EMPTY',
       baseURL: config.base_url ?? undefined,
-      timeout: config.timeout * 1000,
+      timeout: config.timeout * 1000 + 1000,
       maxRetries: 0,
       defaultHeaders: config.extra_headers ?? undefined,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -85,7 +86,9 @@ export class AnthropicLLM implements LLM {
       ...(tools.length ? { tools } : {}),
       ...(this.config.temperature != null ? { temperature: this.config.temperature } : {}),
     };
-    const options = req.signal ? { signal: req.signal } : {};
+    // Our own deadline (not only the SDK's), so a timeout is told apart from an interrupt whatever the runtime.
+    const deadline = AbortSignal.timeout(this.config.timeout * 1000);
+    const options = { signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
     try {
       if (!this.config.stream) {
         const r = await this.client.messages.create({ ...params, stream: false }, options);
@@ -134,6 +137,9 @@ export class AnthropicLLM implements LLM {
         latency_ms: performance.now() - started,
       };
     } catch (err) {
+      if (deadline.aborted && !req.signal?.aborted) {
+        throw new LLMError('LLMTimeoutError', `LLM request timed out after ${this.config.timeout} s`, { cause: err });
+      }
       throw fromVendorError(err, CLASSES, req.signal);
     }
   }

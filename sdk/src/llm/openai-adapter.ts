@@ -53,7 +53,7 @@ export class OpenAICompatibleLLM implements LLM {
       // Local servers (vLLM, Ollama) accept any key; the SDK insists on one.
       apiKey: config.api_key ?? 'EMPTY',
       baseURL: config.base_url ?? undefined,
-      timeout: config.timeout * 1000,
+      timeout: config.timeout * 1000 + 1000,
       maxRetries: 0,
       defaultHeaders: config.extra_headers ?? undefined,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -83,7 +83,9 @@ export class OpenAICompatibleLLM implements LLM {
       ...(this.config.top_p != null ? { top_p: this.config.top_p } : {}),
       ...(this.config.max_output_tokens != null ? { max_completion_tokens: this.config.max_output_tokens } : {}),
     };
-    const options = req.signal ? { signal: req.signal } : {};
+    // Our own deadline (not only the SDK's), so a timeout is told apart from an interrupt whatever the runtime.
+    const deadline = AbortSignal.timeout(this.config.timeout * 1000);
+    const options = { signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
     try {
       if (!this.config.stream) {
         const r = await this.client.chat.completions.create(params, options);
@@ -129,6 +131,9 @@ export class OpenAICompatibleLLM implements LLM {
         latency_ms: performance.now() - started,
       };
     } catch (err) {
+      if (deadline.aborted && !req.signal?.aborted) {
+        throw new LLMError('LLMTimeoutError', `LLM request timed out after ${this.config.timeout} s`, { cause: err });
+      }
       throw fromVendorError(err, CLASSES, req.signal);
     }
   }
