@@ -399,4 +399,30 @@ describe('bad input', () => {
     await expect(LocalConversation.create({ agent: { llm: { model: 'scripted/none', base_url: join(root, 'missing.yaml') } }, workspace: ws }))
       .rejects.toThrow(/scripted model/);
   });
+
+  it('a message while actions wait rejects them; a pause while waiting keeps them for the next run', async () => {
+    const { conv, llm } = await start(
+      {
+        turns: [
+          { tool_calls: [{ name: 'terminal', arguments: { command: 'touch one' } }] },
+          { tool_calls: [{ name: 'terminal', arguments: { command: 'touch two' } }], expect_tool_result_contains: 'instead of confirming' },
+          { text: 'done', expect_tool_result_contains: 'exit code 0' },
+        ],
+      },
+      { confirmation_policy: { kind: 'AlwaysConfirm' } },
+    );
+    await conv.sendMessage('go');
+    expect(await conv.run()).toBe('waiting_for_confirmation');
+    await conv.sendMessage('actually, do something else');
+    expect(conv.status).toBe('idle');
+    expect(await conv.run()).toBe('waiting_for_confirmation');
+    await conv.pause();
+    expect(conv.status).toBe('paused');
+    await conv.setConfirmationPolicy({ kind: 'NeverConfirm' });
+    expect(await conv.run()).toBe('finished');
+    expect(existsSync(join(ws, 'one'))).toBe(false);
+    expect(existsSync(join(ws, 'two'))).toBe(true);
+    expect(llm().player.violations).toEqual([]);
+  });
 });
+

@@ -281,6 +281,13 @@ export class LocalConversation implements Conversation {
     if (size > MAX_MESSAGE_CHARS) throw new ConversationStateError(`message is ${size} characters; the limit is ${MAX_MESSAGE_CHARS}`);
     this.ensureInitialized();
     if (this.s.status === 'finished' || this.s.status === 'stuck') this.setStatus('idle');
+    // A new message instead of a confirmation rejects the waiting actions, so each tool call keeps a result.
+    if (this.s.status === 'waiting_for_confirmation') {
+      for (const a of unresolvedActions(this.log.all())) {
+        this.emit({ kind: 'UserRejectObservation', tool_name: a.tool_name, tool_call_id: a.tool_call_id, action_id: a.id, rejection_reason: 'The user sent a new message instead of confirming' });
+      }
+      this.setStatus('idle');
+    }
     const suffix = this.s.spec.agent_context?.user_message_suffix;
     const e = this.emit({
       kind: 'MessageEvent', source: 'user', llm_message: msg,
@@ -358,7 +365,9 @@ export class LocalConversation implements Conversation {
     }
     this.pauseRequested = false;
     this.controller = new AbortController();
-    const pending = start === 'waiting_for_confirmation' ? unresolvedActions(this.log.all()) : [];
+    // Actions without results run first: those waiting for confirmation (running accepts them), and those a pause
+    // left behind, so the history the model sees never has a tool call without its result.
+    const pending = unresolvedActions(this.log.all());
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below read live state
     const self = this;
     const ctx: StepContext = {
