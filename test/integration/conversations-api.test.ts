@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { startServer, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 import {
   agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, type Json,
 } from './conversations-harness.js';
@@ -351,5 +352,40 @@ describe('concurrent run cap', () => {
     await waitForStatus(server, a.id, ['paused']);
     expect((await api(server, 'POST', `/api/conversations/${b.id}/run`, 'Success')).status).toBe(200);
     await waitForStatus(server, b.id, ['finished']);
+  });
+});
+
+describe('idle conversations', () => {
+  let server: TestServer;
+  let model: ScriptedServer;
+
+  beforeAll(async () => {
+    model = await scriptedLLM({
+      turns: [
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'export REMEMBER=in-the-old-shell; echo set' } }] },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'set' } }] },
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo "remember=${REMEMBER:-gone}"' } }] },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'checked' } }], expect_tool_result_contains: 'remember=gone' },
+      ],
+    });
+    server = await startServer({ env: { OH_CONVERSATION_IDLE_TTL_SECONDS: '1' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  it('are released from memory (their shell with them) and reload from disk on next use', async () => {
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('idle') }, initial_message: { content: [{ type: 'text', text: 'set it' }] } });
+    await waitForStatus(server, c.id, ['finished']);
+    const before = await allEvents(server, c.id);
+    await waitFor(() => server.logs().includes('idle conversation released from memory') && server.logs().includes(c.id), 'the idle release');
+    expect(await allEvents(server, c.id)).toEqual(before);
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('check it'), run: true } });
+    await waitForStatus(server, c.id, ['finished']);
+    expect(model.player.violations).toEqual([]);
+    const after = await allEvents(server, c.id);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(new Set(after.map((e) => e.id)).size).toBe(after.length);
   });
 });

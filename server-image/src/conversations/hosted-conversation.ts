@@ -282,6 +282,7 @@ export class HostedConversation {
     this.unsubscribeCore = null;
     this.conv = null;
     await conv.close();
+    this.log.info('idle conversation released from memory');
   }
 
   /** Stops any run and releases the core; subscribers are told why. */
