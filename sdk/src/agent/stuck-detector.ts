@@ -4,10 +4,10 @@ import type { Event } from '../events/event.js';
 
 /** How many repetitions count as stuck, per pattern (OpenHands' defaults). */
 export const StuckThresholdsSchema = z.object({
-  action_observation: z.number().int().min(2).default(4),
-  action_error: z.number().int().min(2).default(3),
-  monologue: z.number().int().min(2).default(3),
-  alternating_pattern: z.number().int().min(4).default(6),
+  action_observation: z.number().int().min(1).default(4),
+  action_error: z.number().int().min(1).default(3),
+  monologue: z.number().int().min(1).default(3),
+  alternating_pattern: z.number().int().min(2).default(6),
 });
 export type StuckThresholds = z.infer<typeof StuckThresholdsSchema>;
 
