@@ -24,6 +24,7 @@ ETCD_PORT=${CLUSTER_ETCD_PORT:-12379}
 ETCD_PEER_PORT=${CLUSTER_ETCD_PEER_PORT:-12380}
 APISERVER_PORT=${CLUSTER_APISERVER_PORT:-16443}
 NODE_NAME=${CLUSTER_NODE_NAME:-agentworkspace-node}
+KUBELET_PORT=${CLUSTER_KUBELET_PORT:-10250}
 # The address at which pods on slirp4netns reach the host's loopback (allow_host_loopback=true).
 HOST_LOOPBACK_FROM_POD=10.0.2.2
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler node-agent)
@@ -112,6 +113,18 @@ make_pki() {
   log "certificates written to $PKI"
 }
 
+# The node agent's serving certificate (for /containerLogs, called by the API server).
+make_kubelet_cert() {
+  [ -f "$PKI/kubelet.crt" ] && return
+  (
+    cd "$PKI"
+    openssl req -newkey rsa:2048 -nodes -keyout kubelet.key -out kubelet.csr -subj "/CN=$NODE_NAME" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' "$NODE_NAME" > kubelet.ext
+    openssl x509 -req -in kubelet.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile kubelet.ext -out kubelet.crt 2>/dev/null
+    rm -f kubelet.csr kubelet.ext ca.srl
+  )
+}
+
 write_kubeconfig() {
   local b64ca b64crt b64key
   b64ca=$(base64 -w0 < "$PKI/ca.crt"); b64crt=$(base64 -w0 < "$PKI/admin.crt"); b64key=$(base64 -w0 < "$PKI/admin.key")
@@ -192,6 +205,7 @@ up() {
   command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
   mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"
   make_pki
+  make_kubelet_cert
   write_kubeconfig
 
   start etcd "$BIN_DIR/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
@@ -212,6 +226,8 @@ up() {
     --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
     --endpoint-reconciler-type none \
     --disable-admission-plugins TaintNodesByCondition \
+    --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
+    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
     --profiling=false
   wait_for 120 kube-apiserver "kube-apiserver /readyz" readyz
   log "kube-apiserver ready at https://127.0.0.1:$APISERVER_PORT ($(( $(date +%s) - t0 ))s)"
@@ -243,10 +259,12 @@ start_rest() {
   start kube-scheduler "$BIN_DIR/kube-scheduler" \
     --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false --profiling=false
 
+  make_kubelet_cert
   alive node-agent || build_agent
   alive node-agent || agent_hash > "$CLUSTER_DIR/node-agent.hash"
   AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
     AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
+    AGENT_KUBELET_PORT="$KUBELET_PORT" \
     start node-agent "$ROOT/node_modules/.bin/node" "$AGENT_DIST/main.js"
 
   wait_for 60 node-agent "node $NODE_NAME Ready" node_ready

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Event, V1Container, V1Pod } from '@kubernetes/client-node';
 import {
-  CLUSTER_DIR, ensureImage, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
+  CLUSTER_DIR, ensureImage, kubectl, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
 } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
@@ -123,6 +123,10 @@ describe('podman-backed node', () => {
       '--filter', 'label=agentworkspace.container=server', '--format', '{{.Names}}'])).stdout.trim();
     expect((await podman(['exec', name, 'id', '-u'])).stdout.trim()).toBe('10001');
     expect((await podman(['exec', name, 'sh', '-c', 'touch /workspace/probe && echo ok'])).stdout.trim()).toBe('ok');
+    // `kubectl logs` reads the container's log through the API server and the node's /containerLogs.
+    const logs = await kubectl(['logs', '-n', ns.name, 'agent-server', '--tail', '50']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('"service":"agent-server"');
     // Deletion sends SIGTERM, which the server handles; its output stays in the node's pod log file.
     await ns.core.deleteNamespacedPod({ namespace: ns.name, name: 'agent-server' });
     await waitForPodGone(ns.core, ns.name, 'agent-server');

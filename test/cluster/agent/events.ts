@@ -22,7 +22,9 @@ export function eventRecorder(core: CoreV1Api, nodeName: string, log: (msg: stri
       reportingComponent: 'kubelet', reportingInstance: nodeName,
     };
     core.createNamespacedEvent({ namespace: ns, body }).catch((err: unknown) => {
-      log(`event ${reason} for ${ns}/${pod.metadata?.name} not recorded: ${(err as Error).message}`);
+      const code = (err as { code?: number }).code;
+      // 403/404: the namespace is being deleted or gone; the event has no reader left.
+      if (code !== 403 && code !== 404) log(`event ${reason} for ${ns}/${pod.metadata?.name} not recorded (HTTP ${code ?? '?'})`);
     });
   };
 }

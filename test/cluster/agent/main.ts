@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
 import { NODE_LABEL } from './container-args.js';
 import { eventRecorder } from './events.js';
+import { startKubeletServer } from './kubelet-server.js';
 import { keepWatching } from './list-watch.js';
 import { NodeRegistration } from './node.js';
 import { apiObjectReader } from './object-reader.js';
@@ -27,6 +28,8 @@ const ConfigSchema = z.object({
   apiserverPort: z.coerce.number().int().min(1).max(65535),
   /** AGENT_POD_APISERVER_HOST: the host's loopback as pods on slirp4netns see it (10.0.2.2). */
   podApiserverHost: z.string().min(1),
+  /** AGENT_KUBELET_PORT: where the node serves /containerLogs for `kubectl logs` (HTTPS, 127.0.0.1). */
+  kubeletPort: z.coerce.number().int().min(1).max(65535).default(10250),
   /** AGENT_KUBELET_VERSION: reported in the node's nodeInfo. */
   kubeletVersion: z.string().default('v1.36.3'),
 });
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     apiserverPort: process.env.AGENT_APISERVER_PORT,
     podApiserverHost: process.env.AGENT_POD_APISERVER_HOST,
     kubeletVersion: process.env.AGENT_KUBELET_VERSION,
+    kubeletPort: process.env.AGENT_KUBELET_PORT,
   });
   if (!parsed.success) {
     console.error(`node agent: invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -59,7 +63,12 @@ async function main(): Promise<void> {
   if (stale) await podmanStatus(['pod', 'rm', '-f', ...stale.split('\n')]);
 
   const podmanVersion = (await podman(['version', '--format', '{{.Client.Version}}'])).trim();
-  const node = new NodeRegistration(core, cfg.nodeName, cfg.kubeletVersion, podmanVersion, log);
+  const pki = join(cfg.stateDir, 'pki');
+  const kubelet = startKubeletServer({
+    port: cfg.kubeletPort, cert: readFileSync(join(pki, 'kubelet.crt')), key: readFileSync(join(pki, 'kubelet.key')),
+    ca: readFileSync(join(pki, 'ca.crt')), logDir: join(cfg.stateDir, 'logs', 'pods'), log,
+  });
+  const node = new NodeRegistration(core, cfg.nodeName, cfg.kubeletVersion, podmanVersion, cfg.kubeletPort, log);
   await node.register();
   const provisioner = new Provisioner(kc, core, storage, join(cfg.stateDir, 'pv'), log);
   await provisioner.start();
@@ -130,6 +139,7 @@ async function main(): Promise<void> {
     pods.stop();
     provisioner.stop();
     node.stop();
+    kubelet.close();
     log('node agent stopped');
     process.exit(0);
   };

@@ -8,7 +8,7 @@ import { isNotFound } from './object-reader.js';
 
 export const NODE_CAPACITY = { cpu: '16', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
 
-function nodeStatus(name: string, kubeletVersion: string, podmanVersion: string): Record<string, unknown> {
+function nodeStatus(name: string, kubeletVersion: string, podmanVersion: string, kubeletPort: number): Record<string, unknown> {
   const now = new Date().toISOString();
   const c = (type: string, status: string, reason: string, message: string): Record<string, unknown> =>
     ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
@@ -22,6 +22,7 @@ function nodeStatus(name: string, kubeletVersion: string, podmanVersion: string)
       c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'node agent has sufficient PID available'),
     ],
     addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
+    daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
     nodeInfo: {
       machineID: hostname(), systemUUID: hostname(), bootID: String(process.pid),
       kernelVersion: release(), osImage: 'podman-backed test node', containerRuntimeVersion: `podman://${podmanVersion}`,
@@ -38,6 +39,7 @@ export class NodeRegistration {
     private readonly name: string,
     private readonly kubeletVersion: string,
     private readonly podmanVersion: string,
+    private readonly kubeletPort: number,
     private readonly log: (msg: string) => void,
   ) {}
 
@@ -65,7 +67,7 @@ export class NodeRegistration {
 
   async heartbeat(): Promise<void> {
     await this.core.patchNodeStatus(
-      { name: this.name, body: { status: nodeStatus(this.name, this.kubeletVersion, this.podmanVersion) } },
+      { name: this.name, body: { status: nodeStatus(this.name, this.kubeletVersion, this.podmanVersion, this.kubeletPort) } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }

@@ -328,6 +328,7 @@ export class PodWorker {
 
   /** A failed liveness/startup probe: stop the container (grace period, then SIGKILL); the exit restarts it. */
   private async kill(c: Runtime, probe: string): Promise<void> {
+    if (this.pod.metadata?.deletionTimestamp || this.terminated) return; // termination stops it already
     this.deps.log(`pod ${this.key}: container ${c.spec.name} failed its ${probe} probe; killing it`);
     this.event(c, 'Warning', 'Unhealthy', `${probe[0]?.toUpperCase()}${probe.slice(1)} probe failed`);
     this.event(c, 'Normal', 'Killing', `Container ${c.spec.name} failed ${probe} probe, will be restarted`);
