@@ -49,6 +49,8 @@ export class ShuttingDownError extends Error {
 }
 
 const MAX_SUBSCRIBERS = 50;
+/** Chunks of one command queued for disk before its pipes stop being read. */
+const MAX_IN_FLIGHT = 2;
 type Outcome = 'exited' | 'timeout' | 'output_limit' | 'error' | 'shutdown';
 
 interface Running {
@@ -131,13 +133,30 @@ export class BashService {
     const { chunkBytes, maxOutputBytes, flushMs, killGraceMs, log, metrics } = this.opts;
     let order = 0;
     let chain: Promise<unknown> = Promise.resolve();
+    // Backpressure: while MAX_IN_FLIGHT chunks wait to be written, the command's pipes are not read, so
+    // a command that prints faster than the disk takes it blocks instead of filling memory.
+    const pipes: NodeJS.ReadableStream[] = [];
+    let inFlight = 0;
+    let paused = false;
     const emit = (stdout: string | null, stderr: string | null, exitCode: number | null): Promise<BashOutput> => {
       const event: BashOutput = {
         kind: 'BashOutput', id: hexId(), timestamp: isoFromMicros(nowMicros()), command_id: command.id,
         order: order++, exit_code: exitCode, stdout: stdout || null, stderr: stderr || null,
       };
+      inFlight++;
+      if (inFlight >= MAX_IN_FLIGHT && !paused) {
+        paused = true;
+        for (const pipe of pipes) pipe.pause();
+      }
       const published = chain.then(() => this.publish(event)).then(() => event);
       chain = published.catch((err: unknown) => log.error({ err, commandId: command.id }, 'could not record bash output'));
+      void chain.then(() => {
+        inFlight--;
+        if (paused && inFlight < MAX_IN_FLIGHT) {
+          paused = false;
+          for (const pipe of pipes) pipe.resume();
+        }
+      });
       return published;
     };
 
@@ -275,6 +294,7 @@ export class BashService {
       };
       child.stdout.on('data', onData('stdout'));
       child.stderr.on('data', onData('stderr'));
+      pipes.push(child.stdout, child.stderr);
 
       child.on('error', (err) => {
         outcome = 'error';
