@@ -95,6 +95,11 @@ server() {
 
 testapp() { build "$here/testapp/Containerfile" "$TESTAPP_IMAGE" "$here/testapp"; }
 
+# One image build at a time: concurrent builds would share the context directory and the base import.
+mkdir -p "$ROOT/.local"
+exec 8>"$ROOT/.local/image.lock"
+flock 8
+
 case ${1:-} in
   base) base >/dev/null ;;
   build) shift; build "$@" ;;
