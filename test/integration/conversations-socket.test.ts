@@ -16,6 +16,10 @@ import {
 // Bounds a hang only; nothing here asserts on durations.
 jest.setTimeout(90_000);
 
+// The official client's WebSocket needs window.WebSocket when its module loads (ESM: no require('ws')).
+(globalThis as unknown as { window: unknown }).window = { WebSocket };
+const { RemoteConversation, RemoteWorkspace } = await import('@openhands/typescript-client');
+
 const ids = (events: Json[]) => events.map((e) => e.id as string);
 const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
@@ -188,6 +192,14 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('catchup') } });
     const first = new EventSocket(server, c.id);
     await first.waitFor(() => true, 'first frame');
+    // The official client listens too; it is dropped in the same burst and reconnects on its own.
+    const seenByClient: Json[] = [];
+    const official = new RemoteConversation(agentSpec(model) as never, new RemoteWorkspace({ host: server.url, workingDir: '/tmp', apiKey: server.key as string }), {
+      conversationId: c.id, callback: (e: unknown) => seenByClient.push(e as Json),
+    });
+    await official.start();
+    await official.startWebSocketClient();
+    await waitFor(() => seenByClient.length > 0, 'the official client subscribed');
     first.send(message('think a lot'));
     expect(await first.closed).toEqual({ code: 1013, reason: 'Subscriber too slow; reconnect and replay' });
     first.assertValid();
@@ -208,5 +220,13 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
     expect(model.player.violations).toEqual([]);
     await waitForStatus(server, c.id, ['finished']);
     await second.close();
+
+    // The official client, after its own reconnects, merges REST with what it cached: exactly the server's ids.
+    await waitFor(() => seenByClient.some((e) => e.key === 'full_state' && e.value.execution_status === 'finished'), 'the official client saw the end');
+    const snapshots = new Set(seenByClient.filter((e) => e.key === 'full_state').map((e) => e.id));
+    expect((server.logs().match(/event subscriber too slow/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    const merged2 = (await official.state.events.getEvents()).map((e: { id: string }) => e.id).filter((id: string) => !snapshots.has(id));
+    expect(merged2).toEqual(rest);
+    await official.close();
   });
 });
