@@ -112,10 +112,15 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
       await hosted.load();
     } catch (err) {
       ready(null);
+      if (err instanceof ApiError && err.code === 'not_found') return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
       log.error({ err, conversation_id: hosted.id }, 'conversation could not be loaded for a socket');
       return socket.close(1011, 'Conversation could not be loaded');
     }
     if (socket.readyState !== socket.OPEN) return ready(null);
+    if (hosted.subscriberCount >= opts.maxSubscribers) {
+      ready(null); // others subscribed while this one waited for the load
+      return socket.close(CLOSE_TRY_AGAIN, 'Too many connections');
+    }
 
     stream = new EventStream({
       hosted,
