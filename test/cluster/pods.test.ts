@@ -2,6 +2,7 @@
 // would: readiness, reachability at podIP:port, env and Secret volumes, in-cluster API access with the
 // projected service-account token, restarts, probes, image-pull errors, limits, deletion.
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Event, V1Container, V1Pod } from '@kubernetes/client-node';
@@ -132,6 +133,41 @@ describe('podman-backed node', () => {
     await waitForPodGone(ns.core, ns.name, 'agent-server');
     const log = readFileSync(join(CLUSTER_DIR, 'logs', 'pods', `${ns.name}_agent-server_${pod.metadata?.uid?.slice(0, 8)}_server.log`), 'utf8');
     expect(log).toContain('"signal":"SIGTERM"');
+  }, SLOW);
+
+  it('runs init containers first and completes a run-to-completion pod (Succeeded)', async () => {
+    await ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'once' },
+        spec: {
+          restartPolicy: 'Never',
+          initContainers: [{ name: 'init', image, command: ['sh', '-c', 'echo from-init > /work/init.txt'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+          containers: [{ name: 'main', image, command: ['sh', '-c', 'test "$(cat /work/init.txt)" = from-init'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+          volumes: [{ name: 'work', emptyDir: {} }],
+        },
+      },
+    });
+    const pod = await waitForPod(ns.core, ns.name, 'once', (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''), 'a terminal phase');
+    expect(pod.status?.phase).toBe('Succeeded');
+    expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe('Completed');
+    expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+  }, SLOW);
+
+  it('runs a hostNetwork pod in the host network namespace', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, '0.0.0.0', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    await createPod('hostnet', { env: [{ name: 'PORT', value: String(port) }], ports: [{ containerPort: port }] }, { hostNetwork: true });
+    const pod = await waitForPod(ns.core, ns.name, 'hostnet', (p) => p.status?.phase === 'Running', 'Running');
+    expect(pod.status?.podIP).toBe('127.0.0.1');
+    const env = await waitFor(() => fetch(`http://127.0.0.1:${port}/env`).then((r) => r.json() as Promise<Record<string, string>>).catch(() => undefined),
+      'the hostNetwork pod to answer on the host', { timeoutMs: 30_000, intervalMs: 250 });
+    expect(env.KUBERNETES_SERVICE_HOST).toBe('127.0.0.1');
   }, SLOW);
 
   it('never marks a pod Ready while its readiness probe fails', async () => {
