@@ -28,7 +28,7 @@ beforeAll(async () => {
     persistence_dir: join(root, 'store'),
     confirmation_policy: { kind: 'AlwaysConfirm' },
     stuck_detection: false,
-    llmFactory: (cfg) => new ScriptedLLM(cfg, cfg.usage_id === 'condenser' ? { turns: [{ text: 'summary' }, { text: 'summary 2' }] } : {
+    llmFactory: (cfg) => new ScriptedLLM(cfg, cfg.usage_id === 'condenser' ? { turns: [{ text: 'summary', repeat: 10 }] } : {
       turns: [
         { text: 'plan first', tool_calls: [{ name: 'task_tracker', arguments: { command: 'plan', task_list: [{ title: 'write', status: 'in_progress' }] } }] },
         { tool_calls: [{ name: 'file_editor', arguments: { command: 'create', path: join(ws, 'a.txt'), file_text: 'a\n' } }] },
@@ -38,6 +38,7 @@ beforeAll(async () => {
         { tool_calls: [{ name: 'finish', arguments: { message: 'done' } }] },
         { text: 'bye' },
         { error: { status: 400, message: 'boom' } },
+        { text: 'slow', delay_ms: 30_000 },
       ],
     }),
   });
@@ -54,9 +55,17 @@ beforeAll(async () => {
   await conv.run(); // 'bye'
   await conv.sendMessage('again');
   await conv.run(); // 400 → ConversationErrorEvent
-  await conv.pause();
-  await conv.interrupt();
+  await conv.sendMessage('slow one');
+  const running = conv.run();
+  await new Promise((r) => setTimeout(r, 50));
+  await conv.interrupt(); // InterruptEvent
+  await running;
   await conv.close();
+  const idle = await LocalConversation.create({ agent: { llm: { model: 'scripted/idle' } }, workspace: ws, llmFactory: (cfg) => new ScriptedLLM(cfg, { turns: [{ text: 'x' }] }) });
+  idle.subscribe((e) => seen.push(e));
+  await idle.sendMessage('hi');
+  await idle.pause(); // PauseEvent
+  await idle.close();
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

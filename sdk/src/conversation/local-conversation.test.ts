@@ -196,6 +196,22 @@ describe('LocalConversation with the in-process scripted model', () => {
     expect(await conv.run()).toBe('finished');
     expect(llm().player.violations).toEqual([]);
     await expect(conv.confirm()).rejects.toThrow(/nothing waits for confirmation/);
+    const before = conv.events().length;
+    await conv.reject('nothing to reject');
+    expect(conv.events()).toHaveLength(before);
+  });
+
+  it('pause and interrupt of an idle conversation pause it with a PauseEvent; of a finished one do nothing', async () => {
+    const { conv } = await start({ turns: [{ text: 'done' }] });
+    await conv.sendMessage('go');
+    await conv.interrupt();
+    expect(conv.status).toBe('paused');
+    expect(kinds(conv.events()).slice(-2)).toEqual(['State:execution_status=paused', 'PauseEvent']);
+    expect(await conv.run()).toBe('finished');
+    const n = conv.events().length;
+    await conv.pause();
+    expect(conv.events()).toHaveLength(n);
+    expect(conv.status).toBe('finished');
   });
 
   it('ConfirmRisky: only actions at or above the threshold wait', async () => {
@@ -400,7 +416,7 @@ describe('bad input', () => {
       .rejects.toThrow(/scripted model/);
   });
 
-  it('a message while actions wait rejects them; a pause while waiting keeps them for the next run', async () => {
+  it('a message while actions wait rejects them; waiting actions run when the policy no longer asks', async () => {
     const { conv, llm } = await start(
       {
         turns: [
@@ -416,8 +432,8 @@ describe('bad input', () => {
     await conv.sendMessage('actually, do something else');
     expect(conv.status).toBe('idle');
     expect(await conv.run()).toBe('waiting_for_confirmation');
-    await conv.pause();
-    expect(conv.status).toBe('paused');
+    await conv.pause(); // as OpenHands: only idle or running conversations pause
+    expect(conv.status).toBe('waiting_for_confirmation');
     await conv.setConfirmationPolicy({ kind: 'NeverConfirm' });
     expect(await conv.run()).toBe('finished');
     expect(existsSync(join(ws, 'one'))).toBe(false);

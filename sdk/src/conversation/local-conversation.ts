@@ -121,7 +121,7 @@ export class LocalConversation implements Conversation {
   private readonly onDelta: LocalConversationOptions['onStreamingDelta'];
   private running: Promise<ExecutionStatus> | null = null;
   private controller = new AbortController();
-  private pauseRequested = false;
+  private interrupted = false;
   private readonly createdAt: string;
 
   private constructor(s: Internal, opts: { llmFactory?: LLMFactory | undefined; logger?: Logger | undefined; onStreamingDelta?: LocalConversationOptions['onStreamingDelta'] }, createdAt: string) {
@@ -302,26 +302,20 @@ export class LocalConversation implements Conversation {
     return this.running;
   }
 
+  /** As OpenHands: only an idle or running conversation pauses; a run stops before its next step. */
   async pause(): Promise<void> {
-    if (this.s.status === 'paused') return;
+    if (this.s.status !== 'idle' && this.s.status !== 'running') return;
+    this.setStatus('paused');
     this.emit({ kind: 'PauseEvent' });
-    if (this.running) this.pauseRequested = true;
-    else {
-      this.setStatus('paused');
-      this.publishFullState();
-    }
+    if (!this.running) this.publishFullState();
   }
 
+  /** Cancels a run at once (in-flight LLM call, running command); without a run it is `pause`. */
   async interrupt(): Promise<void> {
-    this.emit({ kind: 'InterruptEvent' });
+    if (!this.running) return this.pause();
+    this.interrupted = true;
     this.controller.abort();
-    if (this.running) {
-      this.pauseRequested = true;
-      await this.running.catch(() => undefined);
-    } else {
-      this.setStatus('paused');
-      this.publishFullState();
-    }
+    await this.running.catch(() => undefined);
   }
 
   async confirm(): Promise<ExecutionStatus> {
@@ -329,12 +323,17 @@ export class LocalConversation implements Conversation {
     return this.run();
   }
 
+  /** As OpenHands: clears `waiting_for_confirmation` (to idle), then rejects every action still without a result. */
   async reject(reason = 'User rejected the action'): Promise<void> {
-    if (this.s.status !== 'waiting_for_confirmation') throw new ConversationStateError(`nothing waits for confirmation (status ${this.s.status})`);
-    for (const a of unresolvedActions(this.log.all())) {
+    if (this.s.status === 'waiting_for_confirmation') this.setStatus('idle');
+    const pending = unresolvedActions(this.log.all());
+    if (pending.length === 0) {
+      this.logger.warn({ conversation_id: this.id }, 'no pending actions to reject');
+      return;
+    }
+    for (const a of pending) {
       this.emit({ kind: 'UserRejectObservation', tool_name: a.tool_name, tool_call_id: a.tool_call_id, action_id: a.id, rejection_reason: reason });
     }
-    this.setStatus('idle');
     this.publishFullState();
   }
 
@@ -345,11 +344,7 @@ export class LocalConversation implements Conversation {
   }
 
   async close(): Promise<void> {
-    if (this.running) {
-      this.controller.abort();
-      this.pauseRequested = true;
-      await this.running.catch(() => undefined);
-    }
+    if (this.running) await this.interrupt();
     await Promise.all(this.tools.map((t) => t.close?.()));
   }
 
@@ -363,7 +358,7 @@ export class LocalConversation implements Conversation {
     if (!this.log.all().some((e) => e.kind === 'MessageEvent' && e.source === 'user')) {
       throw new ConversationStateError('send a message before running the conversation');
     }
-    this.pauseRequested = false;
+    this.interrupted = false;
     this.controller = new AbortController();
     // Actions without results run first: those waiting for confirmation (running accepts them), and those a pause
     // left behind, so the history the model sees never has a tool call without its result.
@@ -384,8 +379,7 @@ export class LocalConversation implements Conversation {
     let iterations = 0;
     try {
       if (pending.length) await this.agent.execute(pending, ctx);
-      while (this.s.status === 'running') {
-        if (this.pauseRequested || this.controller.signal.aborted) { this.setStatus('paused'); break; }
+      while (this.s.status === 'running' && !this.interrupted) {
         if (this.s.stuckDetection) {
           const pattern = detectStuck(this.log.all(), this.s.thresholds);
           if (pattern) {
@@ -405,11 +399,8 @@ export class LocalConversation implements Conversation {
         iterations++;
         await this.agent.step(ctx);
       }
-      if (this.s.status === 'running' && (this.pauseRequested || this.controller.signal.aborted)) this.setStatus('paused');
     } catch (err) {
-      if (this.controller.signal.aborted) {
-        this.setStatus('paused');
-      } else {
+      if (!this.interrupted) {
         const code = err instanceof LLMError ? err.code : err instanceof Error ? err.name : 'Error';
         const detail = this.s.secrets.mask(err instanceof Error ? err.message : String(err));
         this.logger.error({ conversation_id: this.id, code, detail }, 'run failed');
@@ -417,7 +408,11 @@ export class LocalConversation implements Conversation {
         this.setStatus('error');
       }
     } finally {
-      this.pauseRequested = false;
+      if (this.interrupted) {
+        this.setStatus('paused');
+        this.emit({ kind: 'InterruptEvent' });
+        this.interrupted = false;
+      }
       this.logger.info({ conversation_id: this.id, status: this.s.status, iterations }, 'run ended');
       this.publishFullState();
     }
