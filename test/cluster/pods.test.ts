@@ -170,6 +170,18 @@ describe('podman-backed node', () => {
     expect(env.KUBERNETES_SERVICE_HOST).toBe('127.0.0.1');
   }, SLOW);
 
+  it('kills a container that ignores SIGTERM once its grace period ends, then deletes the pod', async () => {
+    const pod = await createPod('stubborn', { command: ['sh', '-c', 'trap "" TERM; while true; do sleep 1; done'], ports: [] },
+      { terminationGracePeriodSeconds: 2 });
+    await waitForPod(ns.core, ns.name, 'stubborn', (p) => p.status?.phase === 'Running', 'Running');
+    await ns.core.deleteNamespacedPod({ namespace: ns.name, name: 'stubborn' });
+    const terminating = await ns.core.readNamespacedPod({ namespace: ns.name, name: 'stubborn' });
+    expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(2);
+    await waitForPodGone(ns.core, ns.name, 'stubborn');
+    const left = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${pod.metadata?.uid}`, '--format', '{{.Names}}']);
+    expect(left.stdout.trim()).toBe('');
+  }, SLOW);
+
   it('never marks a pod Ready while its readiness probe fails', async () => {
     await createPod('unready', { readinessProbe: { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } });
     await waitFor(async () => (await events('unready')).some((e) => e.reason === 'Unhealthy'), 'an Unhealthy event', { timeoutMs: 120_000, intervalMs: 250 });
@@ -204,13 +216,14 @@ describe('podman-backed node', () => {
 
   it('applies resource limits and the securityContext to the container (podman inspect)', async () => {
     const created = await createPod('limited', {
+      readinessProbe: { exec: { command: ['test', '-d', '/data'] }, periodSeconds: 1 },
       resources: { limits: { memory: '128Mi', cpu: '500m' } },
       securityContext: {
         runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
       },
     });
-    await waitForPod(ns.core, ns.name, 'limited', (p) => p.status?.phase === 'Running', 'Running');
+    await waitForPod(ns.core, ns.name, 'limited', isReady, 'Ready (exec readiness probe)');
     const r = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${created.metadata?.uid}`,
       '--filter', 'label=agentworkspace.container=app', '--format', '{{.Names}}']);
     const name = r.stdout.trim();
