@@ -161,6 +161,11 @@ describe('agent server: bash', () => {
     expect(kept).toBe(MAX_OUTPUT);
   });
 
+  it('reports a command killed by a signal with minus the signal number, as the Python server does', async () => {
+    const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: { command: 'echo dying; kill -9 $$' } });
+    expect(res.body).toMatchObject({ exit_code: -9, stdout: 'dying\n' });
+  });
+
   it('reports a missing cwd as an error output', async () => {
     const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: { command: 'true', cwd: '/no/such/dir' } });
     expect(res.body).toMatchObject({ exit_code: -1, stdout: null });

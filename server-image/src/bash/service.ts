@@ -9,6 +9,7 @@
 // stream; disk by `maxOutputBytes`, past which the command is killed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../log.js';
@@ -305,7 +306,8 @@ export class BashService {
         if (outcome === 'timeout') void finish(-1, `Command timed out after ${command.timeout} seconds`);
         else if (outcome === 'output_limit') void finish(-1, `Command output exceeded ${maxOutputBytes} bytes; command killed`);
         else if (outcome === 'shutdown') void finish(-1, 'Command killed: server shutting down');
-        else void finish(code ?? (signal ? -1 : 0));
+        // Killed by a signal it did not get from us: minus the signal number, as Python's returncode.
+        else void finish(code ?? (signal ? -(osConstants.signals[signal] ?? 1) : 0));
       });
     })();
 
