@@ -6,5 +6,14 @@ if (major < 22) {
   process.stderr.write(`agent-server: Node ${process.versions.node} is too old (need 24); run it through npx or the project's node_modules/.bin/node\n`);
   process.exit(1);
 }
-const { main } = await import('../dist/main.js');
-await main();
+let entry;
+try {
+  entry = await import('../dist/main.js');
+} catch (err) {
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/main.js')) {
+    process.stderr.write('agent-server: not built yet; run `bash scripts/setup.sh` (or `make setup`) in the repository first\n');
+    process.exit(1);
+  }
+  throw err;
+}
+await entry.main();
