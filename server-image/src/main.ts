@@ -166,5 +166,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
 }
 
 // Run directly (`node dist/main.js`, as the Containerfile does) as well as through bin/agent-server.js.
-const entry = process.argv[1];
-if (entry && realpathSync(entry) === fileURLToPath(import.meta.url)) void main();
+function isEntryModule(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (isEntryModule()) void main();
