@@ -3,7 +3,7 @@
 // conversation is listed, the interrupted one comes back as `error` with explanatory events and continues
 // on a new message, and nothing like an ownership lease makes the new process refuse its own
 // conversations. A graceful stop (SIGTERM) mid-run leaves the conversation `paused` instead.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
@@ -110,5 +110,23 @@ describe('restart safety', () => {
     const d = await boot();
     expect((await api<Json>(d, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo')).body.execution_status).toBe('paused');
     expect((await allEvents(d, c.id)).map((e) => e.id).slice(0, final.length)).toEqual(final.map((e) => e.id));
+  });
+
+  it('starts past unreadable conversation directories and keeps serving the others', async () => {
+    const dir = scratchDir('restart-junk');
+    const junkEnv = { OH_CONVERSATIONS_PATH: join(dir, 'conversations'), OH_SECRET_KEY: 'restart-test-secret-key' };
+    const first = await startServer({ env: junkEnv });
+    servers.push(first);
+    const good = await createConversation(first, { agent: agentSpec(other), workspace: { type: 'local', working_dir: scratchDir('junk-ws') } });
+    expect(await first.stop()).toBe(0);
+    mkdirSync(join(dir, 'conversations', 'not-a-conversation'));
+    mkdirSync(join(dir, 'conversations', 'ffffffffffff4fffbfffffffffffffff'));
+    writeFileSync(join(dir, 'conversations', 'ffffffffffff4fffbfffffffffffffff', 'base_state.json'), '{"id": trunc');
+    const second = await startServer({ env: junkEnv });
+    servers.push(second);
+    const listed = await api<Json>(second, 'GET', '/api/conversations/search', 'ConversationPage');
+    expect(listed.body.items.map((i: Json) => i.id)).toEqual([good.id]);
+    expect(second.logs()).toContain('skipping an unreadable conversation directory');
+    expect((await api<Json>(second, 'GET', '/api/conversations/ffffffff-ffff-4fff-bfff-ffffffffffff', null)).status).toBe(404);
   });
 });
