@@ -1,5 +1,6 @@
 // The agent server's configuration: one zod schema over command-line flags and environment variables,
-// parsed once by main.ts. Nothing else reads process.env or process.argv.
+// parsed once by main.ts. No other module reads settings from process.env or process.argv (git children inherit the
+// environment, which main.ts has cleared of secrets).
 //
 // OpenHands names are used where OpenHands has the setting (OH_SESSION_API_KEYS, OH_BASH_EVENTS_DIR, …);
 // our own limits use the AGENT_SERVER_ prefix. Lists follow the OpenHands convention: a JSON list in
