@@ -1,6 +1,7 @@
 import type { ActionEvent } from '../events/action-event.js';
 import { SecurityRiskSchema, type SecurityRisk } from '../events/base.js';
 import { contentText, text } from '../events/content.js';
+import type { ErrorClassification } from '../events/error-classification.js';
 import type { Event, EventInput } from '../events/event.js';
 import type { MessageToolCall } from '../events/llm-message.js';
 import type { CompletionResponse, LLM } from '../llm/types.js';
@@ -26,6 +27,18 @@ export interface StepContext {
 }
 
 const NO_CONFIRM: ReadonlySet<string> = new Set(['FinishAction', 'ThinkAction']);
+
+/** An expected failure the agent can correct (bad arguments, unknown tool), as OpenHands classifies it. */
+const AGENT_OUTCOME: ErrorClassification = { kind: 'agent_action', retryable: true, user_action: 'retry' };
+
+function isJsonObject(s: string): boolean {
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The agent: turns the history into an LLM call and the reply into actions. One `step` is one LLM call (plus, when
@@ -93,8 +106,11 @@ export class Agent {
       };
       const parsed = this.parseCall(call);
       if ('error' in parsed) {
-        ctx.emit({ ...common, action: null });
-        ctx.emit({ kind: 'AgentErrorEvent', tool_name: call.name, tool_call_id: call.id, error: parsed.error });
+        // As OpenHands: unparsable arguments are replaced in the stored call by a JSON marker, so the history sent
+        // back to any provider stays valid; the error event tells the model what was wrong.
+        const stored = isJsonObject(call.arguments) ? call : { ...call, arguments: JSON.stringify({ _openhands_malformed_tool_call: true, error: parsed.error }) };
+        ctx.emit({ ...common, tool_call: stored, action: null });
+        ctx.emit({ kind: 'AgentErrorEvent', tool_name: call.name, tool_call_id: call.id, error: parsed.error, classification: AGENT_OUTCOME });
         return;
       }
       actions.push(ctx.emit({ ...common, action: parsed.action, security_risk: parsed.risk }));
@@ -115,7 +131,7 @@ export class Agent {
       const tool = this.byName.get(a.tool_name);
       let observation;
       if (!tool || !a.action) {
-        ctx.emit({ kind: 'AgentErrorEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id, error: `Tool '${a.tool_name}' is not available.` });
+        ctx.emit({ kind: 'AgentErrorEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id, error: `Tool '${a.tool_name}' is not available.`, classification: AGENT_OUTCOME });
         continue;
       }
       try {
@@ -124,6 +140,7 @@ export class Agent {
         ctx.emit({
           kind: 'AgentErrorEvent', tool_name: a.tool_name, tool_call_id: a.tool_call_id,
           error: `Error executing tool '${a.tool_name}': ${err instanceof Error ? err.message : String(err)}`,
+          classification: AGENT_OUTCOME,
         });
         continue;
       }

@@ -389,11 +389,11 @@ export class LocalConversation implements Conversation {
           }
         }
         if (iterations >= this.s.maxIterations) {
+          this.setStatus('error');
           this.emit({
             kind: 'ConversationErrorEvent', source: 'environment', code: 'MaxIterationsReached',
-            detail: `Agent reached the maximum number of iterations (${this.s.maxIterations}) for one run`,
+            detail: `Agent reached maximum iterations limit (${this.s.maxIterations}).`,
           });
-          this.setStatus('error');
           break;
         }
         iterations++;
@@ -404,8 +404,8 @@ export class LocalConversation implements Conversation {
         const code = err instanceof LLMError ? err.code : err instanceof Error ? err.name : 'Error';
         const detail = this.s.secrets.mask(err instanceof Error ? err.message : String(err));
         this.logger.error({ conversation_id: this.id, code, detail }, 'run failed');
-        this.emit({ kind: 'ConversationErrorEvent', source: 'environment', code, detail, classification: classify(err) });
         this.setStatus('error');
+        this.emit({ kind: 'ConversationErrorEvent', source: 'environment', code, detail, classification: classify(err) });
       }
     } finally {
       if (this.interrupted) {
