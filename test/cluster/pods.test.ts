@@ -182,6 +182,14 @@ describe('podman-backed node', () => {
     expect(left.stdout.trim()).toBe('');
   }, SLOW);
 
+  it('refuses runAsNonRoot for an image that runs as root (CreateContainerConfigError)', async () => {
+    await createPod('rootly', { securityContext: { runAsNonRoot: true } });
+    const pod = await waitForPod(ns.core, ns.name, 'rootly',
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', 'CreateContainerConfigError');
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe('container has runAsNonRoot and image will run as root');
+    expect(pod.status?.phase).toBe('Pending');
+  }, SLOW);
+
   it('never marks a pod Ready while its readiness probe fails', async () => {
     await createPod('unready', { readinessProbe: { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } });
     await waitFor(async () => (await events('unready')).some((e) => e.reason === 'Unhealthy'), 'an Unhealthy event', { timeoutMs: 120_000, intervalMs: 250 });

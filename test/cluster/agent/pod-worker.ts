@@ -13,7 +13,7 @@ import { ContainerConfigError, containerEnv, type ApiServerAddress } from './env
 import { createArgs, podCreateArgs, podmanName, podmanPodName } from './container-args.js';
 import type { EventRecorder } from './events.js';
 import { isNotFound, type ObjectReader } from './object-reader.js';
-import { localImageId, oomKilled, podman, podmanStatus, type ContainerInfo } from './podman.js';
+import { imageUser, localImageId, oomKilled, podman, podmanStatus, type ContainerInfo } from './podman.js';
 import { ProbeLoop, type ProbeResult } from './probes.js';
 import type { PodAddresses } from './pod-addresses.js';
 import { prepareVolumes, removePodDir, VolumeNotReadyError, type PreparedVolumes, type TokenIssuer } from './volumes.js';
@@ -69,6 +69,20 @@ interface Runtime {
 const BACKOFF_START_MS = 1_000;
 const BACKOFF_MAX_MS = 20_000;
 const PULL_RETRY_MS = 5_000;
+
+/** runAsNonRoot as the kubelet enforces it: the effective user (spec, else the image's USER) must not be root. */
+async function checkRunAsNonRoot(pod: V1Pod, c: V1Container, image: string): Promise<void> {
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot;
+  if (!nonRoot) return;
+  const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  if (uid !== undefined) {
+    if (uid === 0) throw new ContainerConfigError('container\'s runAsUser breaks non-root policy');
+    return;
+  }
+  const user = (await imageUser(image)).split(':')[0] ?? '';
+  if (user === '' || user === '0' || user === 'root') throw new ContainerConfigError('container has runAsNonRoot and image will run as root');
+  if (!/^\d+$/.test(user)) throw new ContainerConfigError(`container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root`);
+}
 
 export class PodWorker {
   private pod: V1Pod;
@@ -254,6 +268,7 @@ export class PodWorker {
     let env: Map<string, string>;
     try {
       const apiserver = this.pod.spec?.hostNetwork ? { host: '127.0.0.1', port: this.deps.apiserver.port } : this.deps.apiserver;
+      await checkRunAsNonRoot(this.pod, c.spec, image);
       env = await containerEnv(this.pod, c.spec, this.ip ?? '', apiserver, this.deps.objects);
       await podman(['rm', '-f', '--ignore', c.name]);
       const logPath = join(this.deps.stateDir, 'logs', 'pods', `${this.pod.metadata?.namespace}_${this.pod.metadata?.name}_${this.uid.slice(0, 8)}_${c.spec.name}.log`);

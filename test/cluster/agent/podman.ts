@@ -86,3 +86,9 @@ export async function localImageId(image: string): Promise<string | undefined> {
   const r = await podmanStatus(['image', 'inspect', '--format', '{{.Id}}', image]);
   return r.code === 0 ? `sha256:${r.output.trim()}` : undefined;
 }
+
+/** The image's configured USER ('' when unset, i.e. root). */
+export async function imageUser(image: string): Promise<string> {
+  const r = await podmanStatus(['image', 'inspect', '--format', '{{.Config.User}}', image]);
+  return r.code === 0 ? r.output.trim() : '';
+}
