@@ -62,6 +62,8 @@ describe('terminal tool (real bash)', () => {
     expect(out(busy)).toContain('previous command is still running');
     const more = await run({ command: '' });
     expect(more.exit_code).toBe(-1);
+    const unsupported = await run({ command: 'C-z', is_input: true });
+    expect(unsupported.is_error).toBe(true);
     const stopped = await run({ command: 'C-c', is_input: true });
     expect(stopped.exit_code).toBe(130);
     expect(out(stopped)).not.toContain('never');

@@ -53,6 +53,9 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
         if (!shell.isRunning) return fail(action.command, 'ERROR: No previous running command to interact with.');
         const key = action.command.trim();
         if (key === 'C-c') return observe(action.command, await shell.interrupt(opts));
+        if (/^C-[a-z]$/i.test(key)) {
+          return fail(action.command, `ERROR: the key ${key} is not supported by this terminal; send C-c to interrupt the running command.`);
+        }
         return observe(action.command, await shell.sendInput(action.command, opts));
       }
       if (shell.isRunning) {
