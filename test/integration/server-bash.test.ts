@@ -161,6 +161,17 @@ describe('agent server: bash', () => {
     expect(kept).toBe(MAX_OUTPUT);
   });
 
+  it('ends a timed-out command even when a process that left its group keeps the output pipe open', async () => {
+    const pidFile = join(server.dataDir, 'escaped.pid');
+    const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', {
+      json: { command: `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600'; echo after`, timeout: 1 },
+    });
+    expect(res.body.exit_code).toBe(-1);
+    expect(res.body.stderr).toContain('timed out');
+    const { readFileSync } = await import('node:fs');
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); // the test's own leftover
+  });
+
   it('reports a command killed by a signal with minus the signal number, as the Python server does', async () => {
     const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: { command: 'echo dying; kill -9 $$' } });
     expect(res.body).toMatchObject({ exit_code: -9, stdout: 'dying\n' });

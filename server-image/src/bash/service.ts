@@ -192,7 +192,14 @@ export class BashService {
       killed = true;
       outcome = reason;
       signalGroup('SIGTERM');
-      killTimer = setTimeout(() => signalGroup('SIGKILL'), killGraceMs);
+      killTimer = setTimeout(() => {
+        signalGroup('SIGKILL');
+        // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
+        killTimer = setTimeout(() => {
+          for (const pipe of pipes) (pipe as NodeJS.ReadableStream & { destroy(): void }).destroy();
+        }, killGraceMs);
+        killTimer.unref();
+      }, killGraceMs);
       killTimer.unref();
     };
 
