@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, call, startServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(60_000);
 
@@ -83,6 +84,25 @@ describe('agent server: files', () => {
     expect(readdirSync(dir).filter((n) => n.includes('upload'))).toEqual([]);
     // Exactly at the limit is fine.
     expect((await upload(server, join(dir, 'exact.bin'), form(randomBytes(LIMIT)))).status).toBe(200);
+    expect((await call(server, 'GET', '/alive')).status).toBe(200);
+  });
+
+  it('leaves nothing behind when the client disconnects mid-upload, and keeps serving', async () => {
+    const { request } = await import('node:http');
+    const target = join(dir, 'aborted', 'half.bin');
+    const { port } = new URL(server.url);
+    const boundary = 'abortboundary';
+    const req = request({
+      host: '127.0.0.1', port: Number(port), method: 'POST', path: `/api/file/upload?path=${encodeURIComponent(target)}`,
+      headers: { 'X-Session-API-Key': server.key as string, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(LIMIT) },
+    });
+    req.on('error', () => undefined);
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n\r\n`);
+    req.write(randomBytes(10_000));
+    await waitFor(() => existsSync(join(dir, 'aborted')) && readdirSync(join(dir, 'aborted')).length > 0, 'the upload to start');
+    req.destroy();
+    await waitFor(() => readdirSync(join(dir, 'aborted')).length === 0, 'the partial upload to be removed');
+    expect(existsSync(target)).toBe(false);
     expect((await call(server, 'GET', '/alive')).status).toBe(200);
   });
 

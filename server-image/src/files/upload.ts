@@ -24,6 +24,8 @@ const FRAMING_ALLOWANCE = 64 * 1024;
 // a reset connection; beyond it the connection is dropped.
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
+class UploadAborted extends Error {}
+
 const missingFile = () => new ApiError('validation', [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
 const tooLarge = (max: number) => new ApiError('payload_too_large', `File exceeds the upload limit of ${max} bytes`, { Connection: 'close' });
 
@@ -96,12 +98,18 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
   }
 
   let written: Promise<{ bytes: number; truncated: boolean }> | undefined;
+  let fileStream: NodeJS.ReadableStream & { destroy(err?: Error): void } | undefined;
   const parsed = new Promise<void>((resolve, reject) => {
+    // A client that goes away mid-upload never completes the multipart body.
+    req.once('close', () => {
+      if (!req.complete) reject(new UploadAborted());
+    });
     parser.on('file', (name, stream) => {
       if (name !== 'file' || written) {
         stream.resume();
         return;
       }
+      fileStream = stream;
       let bytes = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -122,10 +130,12 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
   req.pipe(parser);
   try {
     await parsed;
-  } catch {
+  } catch (err) {
     req.unpipe(parser);
+    fileStream?.destroy(err as Error);
     await written?.catch(() => undefined);
     await cleanup();
+    if (err instanceof UploadAborted) throw new ApiError('bad_request', 'Upload aborted by the client');
     await drain(req);
     throw new ApiError('bad_request', 'Malformed multipart body');
   }
