@@ -47,7 +47,12 @@ async function sendFile(res: Response, file: string, size: number, onBytes: (n: 
   // Bounded to the size announced in Content-Length, even if the file grows meanwhile.
   const stream = createReadStream(file, { start: 0, end: size - 1 });
   stream.on('data', (chunk) => onBytes(chunk.length));
-  await pipeline(stream, res);
+  try {
+    await pipeline(stream, res);
+  } catch (err) {
+    // The client went away mid-download: nothing to answer, nothing to log as a server error.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+  }
 }
 
 export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metrics, maxUploadBytes: number): Router {
