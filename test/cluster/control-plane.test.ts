@@ -1,5 +1,8 @@
 // Acceptance: the local cluster's control plane — versions, dry-run, namespace lifecycle, garbage
 // collection, the workload controllers and RBAC — against the real processes started by cluster.sh.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ensureCluster, ensureImage, helm, K8S_VERSION, kubectl, withNamespace, type TestNamespace } from '../support/cluster.js';
@@ -102,6 +105,34 @@ describe('local cluster control plane', () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'web' });
       return d.status?.availableReplicas === 1;
     }, 'the Deployment to report an available replica', { timeoutMs: 60_000, intervalMs: 250 });
+  }, SLOW);
+
+  it('installs a Helm chart whose Deployment becomes ready (helm install --wait), and uninstalls it', async () => {
+    const image = await ensureImage('testapp');
+    const chart = mkdtempSync(join(tmpdir(), 'chart-'));
+    try {
+      mkdirSync(join(chart, 'templates'));
+      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: demo\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n');
+      writeFileSync(join(chart, 'values.yaml'), `image: ${image}\n`);
+      writeFileSync(join(chart, 'templates', 'deployment.yaml'), [
+        'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: {{ .Release.Name }}}',
+        'spec:', '  replicas: 1', '  selector: {matchLabels: {app: {{ .Release.Name }}}}',
+        '  template:', '    metadata: {labels: {app: {{ .Release.Name }}}}',
+        '    spec:', '      terminationGracePeriodSeconds: 2',
+        '      containers:', '      - name: app', '        image: {{ .Values.image }}', '        ports: [{containerPort: 8080}]',
+        '        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}', '',
+      ].join('\n'));
+      const install = await helm(['install', 'demo', chart, '-n', ns.name, '--wait', '--timeout', '120s']);
+      expect(install.stderr).toBe('');
+      expect(install.stdout).toContain('STATUS: deployed');
+      const apps = ns.cluster.kubeConfig.makeApiClient(AppsV1Api);
+      const d = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'demo' });
+      expect(d.status?.readyReplicas).toBe(1);
+      const uninstall = await helm(['uninstall', 'demo', '-n', ns.name, '--wait']);
+      expect(uninstall.code).toBe(0);
+    } finally {
+      rmSync(chart, { recursive: true, force: true });
+    }
   }, SLOW);
 
   it('enforces RBAC: a ServiceAccount without rights is refused, and allowed once bound', async () => {
