@@ -67,14 +67,22 @@ export function collectionPath(obj: KubeObject): string {
   return resourcePath(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.namespace);
 }
 
+/** Creates `obj`, or replaces it when it exists (retrying when a parallel test file wrote it meanwhile). */
 export async function upsert(client: KubeClient, obj: KubeObject): Promise<KubeObject> {
   const path = collectionPath(obj);
-  try {
-    return await client.request('POST', path, { body: obj });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
-    const existing = await client.get(`${path}/${obj.metadata?.name}`);
-    return client.request('PUT', `${path}/${obj.metadata?.name}`, { body: { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.request('POST', path, { body: obj });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+    try {
+      const existing = await client.get(`${path}/${obj.metadata?.name}`);
+      return await client.request('PUT', `${path}/${obj.metadata?.name}`, { body: { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if ((code !== 409 && code !== 404) || attempt >= 4) throw err;
+    }
   }
 }
 
@@ -91,21 +99,21 @@ export async function installCrd(client: KubeClient): Promise<void> {
  * Installs operator/rbac.yaml's ClusterRole, a ServiceAccount and a ClusterRoleBinding, and returns a
  * kubeconfig that impersonates that ServiceAccount (so the operator has exactly those permissions).
  */
-export async function installOperatorRbac(client: KubeClient): Promise<string> {
+export async function installOperatorRbac(client: KubeClient, serviceAccount = OPERATOR_SA): Promise<string> {
   await upsert(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
-  await upsert(client, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE } });
+  await upsert(client, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace: OPERATOR_NAMESPACE } });
   const [role] = await applyYaml(client, readFileSync(join(ROOT, 'operator/rbac.yaml'), 'utf8'));
   await upsert(client, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name: OPERATOR_SA },
+    metadata: { name: serviceAccount },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role!.metadata!.name },
-    subjects: [{ kind: 'ServiceAccount', name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE }],
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: OPERATOR_NAMESPACE }],
   } as KubeObject);
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const exported = JSON.parse(kc.exportConfig()) as { users: Array<{ name: string; user: Record<string, unknown> }> };
-  for (const u of exported.users) u.user.as = `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`;
+  for (const u of exported.users) u.user.as = `system:serviceaccount:${OPERATOR_NAMESPACE}:${serviceAccount}`;
   const file = join(mkdtempSync(join(tmpdir(), 'aw-operator-')), 'kubeconfig');
   writeFileSync(file, stringify(exported), { mode: 0o600 });
   return file;
@@ -149,11 +157,11 @@ export interface OperatorProcess {
 }
 
 /** Starts `bin/agent-operator.js` (the built package) with the given kubeconfig and settings. */
-export function startOperator(options: { kubeconfig: string; namespaces: string[]; identity?: string; env?: Record<string, string> }): OperatorProcess {
+export function startOperator(options: { kubeconfig: string; namespaces: string[]; identity?: string; env?: Record<string, string>; args?: string[] }): OperatorProcess {
   const identity = options.identity ?? `e2e-${randomBytes(3).toString('hex')}`;
   const proc = spawn(
     join(ROOT, 'node_modules/.bin/node'),
-    [join(ROOT, 'operator/bin/agent-operator.js'), '--kubeconfig', options.kubeconfig, '--namespaces', options.namespaces.join(','), '--health-addr', '127.0.0.1', '--health-port', '0', '--identity', identity],
+    [join(ROOT, 'operator/bin/agent-operator.js'), '--kubeconfig', options.kubeconfig, '--namespaces', options.namespaces.join(','), '--health-addr', '127.0.0.1', '--health-port', '0', '--identity', identity, ...(options.args ?? [])],
     {
       env: {
         PATH: process.env.PATH ?? '',
