@@ -68,15 +68,22 @@ export class Agent {
     };
   }
 
+  /** Condenses when the view is too long or a condensation was requested; true when it did (that is the step). */
+  async condense(ctx: StepContext): Promise<boolean> {
+    if (!this.condenser) return false;
+    const view = buildView(ctx.events);
+    const plan = this.condenser.plan(view);
+    if (!plan) return false;
+    const { summary, response } = await this.condenser.summarize(plan, view.summary?.text ?? null, ctx.signal);
+    ctx.recordUsage(this.condenser.llm, response);
+    ctx.emit({ kind: 'Condensation', forgotten_event_ids: plan.forgottenEventIds, summary, summary_offset: plan.summaryOffset, llm_response_id: response.id });
+    return true;
+  }
+
+  /** One step: a condensation when due (as OpenHands, that is the whole step), else one LLM call and its actions. */
   async step(ctx: StepContext): Promise<void> {
-    let view = buildView(ctx.events);
-    const plan = this.condenser?.plan(view);
-    if (plan && this.condenser) {
-      const { summary, response } = await this.condenser.summarize(plan, view.summary?.text ?? null, ctx.signal);
-      ctx.recordUsage(this.condenser.llm, response);
-      ctx.emit({ kind: 'Condensation', forgotten_event_ids: plan.forgottenEventIds, summary, summary_offset: plan.summaryOffset, llm_response_id: response.id });
-      view = buildView(ctx.events);
-    }
+    if (await this.condense(ctx)) return;
+    const view = buildView(ctx.events);
     const withRisk = ctx.confirmationPolicy.kind === 'ConfirmRisky';
     const response = await this.llm.complete({
       messages: viewToMessages(view),

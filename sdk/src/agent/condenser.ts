@@ -28,7 +28,8 @@ export class LLMSummarizingCondenser {
     const events = view.events;
     if (events.length <= this.maxSize && !view.condensationRequested) return null;
     const target = Math.floor(this.maxSize / 2);
-    const tail = Math.max(1, target - this.keepFirst - 1);
+    // A requested condensation below max_size keeps only the latest step after the head.
+    const tail = events.length <= this.maxSize ? 1 : Math.max(1, target - this.keepFirst - 1);
     const head = Math.min(this.keepFirst, events.length);
     // The kept tail starts at a step boundary: never with a tool result, never inside a group of parallel calls,
     // so the latest results stay in view.

@@ -29,6 +29,8 @@ export interface Conversation {
   /** Rejects the actions waiting for confirmation (`UserRejectObservation`s); the agent sees the reason next run. */
   reject(reason?: string): Promise<void>;
   setConfirmationPolicy(policy: ConfirmationPolicyInput): Promise<void>;
+  /** Summarizes the history now (needs an LLMSummarizingCondenser). */
+  condense(): Promise<void>;
   /** Sees every event from now on, persisted or not (`full_state` snapshots). Returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   /** Interrupts a run and releases the tools (the shell). The persisted conversation stays reopenable. */

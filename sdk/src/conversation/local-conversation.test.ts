@@ -298,6 +298,27 @@ describe('LocalConversation with the in-process scripted model', () => {
   });
 });
 
+describe('manual condensation', () => {
+  it('condense() summarizes now when idle, and refuses without a summarizing condenser', async () => {
+    let condenser: ScriptedLLM | undefined;
+    const conv = await LocalConversation.create({
+      agent: agentSpec({ condenser: { kind: 'LLMSummarizingCondenser', llm: { model: 'scripted/c', usage_id: 'condenser' }, max_size: 100, keep_first: 1 } }),
+      workspace: ws,
+      llmFactory: (cfg) => cfg.usage_id === 'condenser'
+        ? (condenser = new ScriptedLLM(cfg, { turns: [{ text: 'MANUAL SUMMARY' }] }))
+        : new ScriptedLLM(cfg, { turns: [{ tool_calls: [{ name: 'think', arguments: { thought: 'a' } }] }, { tool_calls: [{ name: 'think', arguments: { thought: 'b' } }] }, { text: 'done' }] }),
+    });
+    open.push(conv);
+    await conv.sendMessage('go');
+    expect(await conv.run()).toBe('finished');
+    await conv.condense();
+    expect(kinds(conv.events()).slice(-3)).toEqual(['CondensationRequest', 'State:stats', 'Condensation']);
+    expect(condenser!.player.requests).toHaveLength(1);
+    const { conv: plain } = await start({ turns: [{ text: 'x' }] });
+    await expect(plain.condense()).rejects.toThrow(/no LLMSummarizingCondenser/);
+  });
+});
+
 describe('bad input', () => {
   it('rejects unknown tool names and a missing model, naming the field', async () => {
     await expect(LocalConversation.create({ agent: agentSpec({ tools: [{ name: 'terminal' }, { name: 'browser_magic' }] }), workspace: ws }))

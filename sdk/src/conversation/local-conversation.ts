@@ -337,6 +337,20 @@ export class LocalConversation implements Conversation {
     this.publishFullState();
   }
 
+  /**
+   * Forces a condensation (OpenHands `condense()`): appends a `CondensationRequest`; when no run is in progress the
+   * condenser runs now, otherwise the run's next step handles it. Throws without an LLMSummarizingCondenser.
+   */
+  async condense(): Promise<void> {
+    if (this.s.spec.condenser?.kind !== 'LLMSummarizingCondenser') {
+      throw new ConversationStateError('cannot condense: no LLMSummarizingCondenser is configured in agent.condenser');
+    }
+    this.emit({ kind: 'CondensationRequest' });
+    if (this.running) return;
+    this.controller = new AbortController();
+    await this.agent.condense(this.stepContext());
+  }
+
   async setConfirmationPolicy(policy: ConfirmationPolicyInput): Promise<void> {
     this.s.policy = ConfirmationPolicySchema.parse(policy);
     this.emit({ kind: 'ConversationStateUpdateEvent', key: 'confirmation_policy', value: this.s.policy });
@@ -363,17 +377,7 @@ export class LocalConversation implements Conversation {
     // Actions without results run first: those waiting for confirmation (running accepts them), and those a pause
     // left behind, so the history the model sees never has a tool call without its result.
     const pending = unresolvedActions(this.log.all());
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below read live state
-    const self = this;
-    const ctx: StepContext = {
-      get events() { return self.log.all(); },
-      emit: (e) => this.emit(e) as never,
-      setStatus: (st) => this.setStatus(st),
-      recordUsage: (llm, r) => this.recordUsage(llm, r),
-      get confirmationPolicy() { return self.s.policy; },
-      signal: this.controller.signal,
-      ...(this.onDelta ? { onDelta: this.onDelta } : {}),
-    };
+    const ctx = this.stepContext();
     this.setStatus('running');
     this.logger.info({ conversation_id: this.id, pending_actions: pending.length }, 'run started');
     let iterations = 0;
@@ -417,6 +421,20 @@ export class LocalConversation implements Conversation {
       this.publishFullState();
     }
     return this.s.status;
+  }
+
+  private stepContext(): StepContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read live state
+    const self = this;
+    return {
+      get events() { return self.log.all(); },
+      emit: (e) => this.emit(e) as never,
+      setStatus: (st) => this.setStatus(st),
+      recordUsage: (llm, r) => this.recordUsage(llm, r),
+      get confirmationPolicy() { return self.s.policy; },
+      signal: this.controller.signal,
+      ...(this.onDelta ? { onDelta: this.onDelta } : {}),
+    };
   }
 
   private emit<E extends EventInput>(input: E): Extract<Event, { kind: E['kind'] }> {
