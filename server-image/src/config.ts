@@ -31,6 +31,8 @@ export const ConfigSchema = z.object({
   workspacePath: nonEmpty.default('workspace/project'),
   /** OH_BASH_EVENTS_DIR: one JSON file per bash event. Default workspace/bash_events. */
   bashEventsDir: nonEmpty.default('workspace/bash_events'),
+  /** OH_BASH_EVENTS_RETENTION_SECONDS: bash event files older than this are deleted (checked every max(60 s, half of it)). Default unset: kept. */
+  bashEventsRetentionSeconds: z.coerce.number().int().positive().nullable().default(null),
   /** AGENT_SERVER_FILE_ROOTS (JSON list) / _0..: absolute roots the file and git routes may touch. Empty: any path. */
   fileRoots: z.array(nonEmpty.refine(isAbsolute, 'must be an absolute path')).default([]),
   /** AGENT_SERVER_MAX_UPLOAD_BYTES. Default 1 GiB. Larger uploads get 413 and leave nothing behind. */
@@ -91,6 +93,7 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   conversationsPath: ['OH_CONVERSATIONS_PATH'],
   workspacePath: ['OH_WORKSPACE_PATH'],
   bashEventsDir: ['OH_BASH_EVENTS_DIR'],
+  bashEventsRetentionSeconds: ['OH_BASH_EVENTS_RETENTION_SECONDS'],
   fileRoots: ['AGENT_SERVER_FILE_ROOTS'],
   maxUploadBytes: ['AGENT_SERVER_MAX_UPLOAD_BYTES'],
   maxJsonBytes: ['AGENT_SERVER_MAX_JSON_BYTES'],

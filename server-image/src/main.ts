@@ -73,6 +73,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
     store: new BashEventStore(config.bashEventsDir), log: log.child({ component: 'bash' }), metrics,
     chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes, flushMs: config.bashFlushMs,
     killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env), defaultCwd: process.cwd(),
+    retentionSeconds: config.bashEventsRetentionSeconds,
   });
   const app = createApp({
     config, log, metrics, state, bash, serverVersion: SERVER_VERSION,

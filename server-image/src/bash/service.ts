@@ -15,7 +15,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import {
-  type BashCommand, type BashEvent, type BashOutput, type ExecuteBashRequest, hexId, isoFromMicros, nowMicros,
+  type BashCommand, type BashEvent, type BashOutput, type ExecuteBashRequest, fileStampFromMicros, hexId, isoFromMicros, nowMicros,
 } from './events.js';
 import type { BashEventStore } from './store.js';
 
@@ -35,6 +35,8 @@ export interface BashServiceOptions {
   env: Record<string, string | undefined>;
   /** Working directory when a request gives none. */
   defaultCwd: string;
+  /** Events older than this many seconds are deleted periodically; null keeps them. */
+  retentionSeconds?: number | null;
 }
 
 export type BashListener = (event: BashEvent) => void;
@@ -80,7 +82,25 @@ export class BashService {
   private accepting = true;
   private readonly shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
-  constructor(private readonly opts: BashServiceOptions) {}
+  private retentionTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: BashServiceOptions) {
+    const retention = opts.retentionSeconds;
+    if (retention) {
+      const sweep = () => void this.deleteExpired(retention).catch((err: unknown) => opts.log.warn({ err }, 'bash event retention sweep failed'));
+      sweep();
+      this.retentionTimer = setInterval(sweep, Math.max(60, retention / 2) * 1000);
+      this.retentionTimer.unref();
+    }
+  }
+
+  /** Deletes events recorded more than `seconds` ago; returns how many. */
+  async deleteExpired(seconds: number): Promise<number> {
+    const cutoff = fileStampFromMicros(nowMicros() - BigInt(Math.round(seconds * 1e6)));
+    const count = await this.opts.store.deleteBefore(cutoff);
+    if (count) this.opts.log.info({ count }, 'bash events past retention deleted');
+    return count;
+  }
 
   get store(): BashEventStore {
     return this.opts.store;
@@ -327,6 +347,7 @@ export class BashService {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
+    clearInterval(this.retentionTimer);
     const all = () => [...this.running.values()];
     if (all().length === 0) return;
     let timer: NodeJS.Timeout | undefined;

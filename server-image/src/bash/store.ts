@@ -118,6 +118,22 @@ export class BashEventStore {
     return { items, next_page_id: next };
   }
 
+  /** Deletes the events recorded before `stamp` ("YYYYMMDDHHMMSSffffff"); returns how many. */
+  async deleteBefore(stamp: string): Promise<number> {
+    let count = 0;
+    for (const name of (await this.names()).sort()) {
+      if (name >= stamp) break;
+      try {
+        await unlink(join(this.dir, name));
+        this.orders.delete(name);
+        count++;
+      } catch {
+        // already gone
+      }
+    }
+    return count;
+  }
+
   /** Deletes every stored event; returns how many. */
   async clear(): Promise<number> {
     let count = 0;
