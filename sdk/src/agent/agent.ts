@@ -4,6 +4,7 @@ import { contentText, text } from '../events/content.js';
 import type { ErrorClassification } from '../events/error-classification.js';
 import type { Event, EventInput } from '../events/event.js';
 import type { MessageToolCall } from '../events/llm-message.js';
+import { LLMError } from '../llm/errors.js';
 import type { CompletionResponse, LLM } from '../llm/types.js';
 import { toLLMTool, toToolDefinition, type Tool } from '../tools/tool.js';
 import type { Action } from '../tools/kinds.js';
@@ -30,6 +31,12 @@ const NO_CONFIRM: ReadonlySet<string> = new Set(['FinishAction', 'ThinkAction'])
 
 /** An expected failure the agent can correct (bad arguments, unknown tool), as OpenHands classifies it. */
 const AGENT_OUTCOME: ErrorClassification = { kind: 'agent_action', retryable: true, user_action: 'retry' };
+
+const CONTEXT_WINDOW = /context[ _-]?(length|window)|maximum context|prompt is too long|too many (input )?tokens/i;
+
+function isContextWindowError(err: unknown): boolean {
+  return err instanceof LLMError && err.code === 'LLMBadRequestError' && CONTEXT_WINDOW.test(err.message);
+}
 
 function isJsonObject(s: string): boolean {
   try {
@@ -85,12 +92,22 @@ export class Agent {
     if (await this.condense(ctx)) return;
     const view = buildView(ctx.events);
     const withRisk = ctx.confirmationPolicy.kind === 'ConfirmRisky';
-    const response = await this.llm.complete({
-      messages: viewToMessages(view),
-      tools: this.tools.map((t) => toLLMTool(t, withRisk && !NO_CONFIRM.has(t.actionKind))),
-      signal: ctx.signal,
-      ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
-    });
+    let response: CompletionResponse;
+    try {
+      response = await this.llm.complete({
+        messages: viewToMessages(view),
+        tools: this.tools.map((t) => toLLMTool(t, withRisk && !NO_CONFIRM.has(t.actionKind))),
+        signal: ctx.signal,
+        ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
+      });
+    } catch (err) {
+      // As OpenHands: a context-window overflow asks the condenser to make room, when there is one.
+      if (this.condenser && isContextWindowError(err)) {
+        ctx.emit({ kind: 'CondensationRequest' });
+        return;
+      }
+      throw err;
+    }
     ctx.recordUsage(this.llm, response);
     const calls = response.message.tool_calls ?? [];
     if (calls.length === 0) {

@@ -319,6 +319,27 @@ describe('manual condensation', () => {
   });
 });
 
+describe('context-window overflow', () => {
+  it('with a condenser, a context-length error triggers a condensation and the run goes on', async () => {
+    const conv = await LocalConversation.create({
+      agent: agentSpec({ condenser: { kind: 'LLMSummarizingCondenser', llm: { model: 'scripted/c', usage_id: 'condenser' }, max_size: 100, keep_first: 1 } }),
+      workspace: ws,
+      llmFactory: (cfg) => cfg.usage_id === 'condenser'
+        ? new ScriptedLLM(cfg, { turns: [{ text: 'SHORTER' }] })
+        : new ScriptedLLM(cfg, { turns: [
+          { tool_calls: [{ name: 'think', arguments: { thought: 'a' } }] },
+          { error: { status: 400, message: "This model's maximum context length is 8192 tokens" } },
+          { text: 'done' },
+        ] }),
+    });
+    open.push(conv);
+    await conv.sendMessage('go');
+    expect(await conv.run()).toBe('finished');
+    expect(kinds(conv.events())).toEqual(expect.arrayContaining(['CondensationRequest', 'Condensation']));
+    expect(kinds(conv.events())).not.toContain('ConversationErrorEvent');
+  });
+});
+
 describe('bad input', () => {
   it('rejects unknown tool names and a missing model, naming the field', async () => {
     await expect(LocalConversation.create({ agent: agentSpec({ tools: [{ name: 'terminal' }, { name: 'browser_magic' }] }), workspace: ws }))
