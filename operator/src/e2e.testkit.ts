@@ -18,7 +18,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND } from './api/agentworkspace.js';
 import { KubeClient, resourcePath, type KubeObject } from './kube/client.js';
-import { SERVER_IMAGE, ensureCluster, ensureImage } from '../../test/support/cluster.js';
+import { SERVER_IMAGE, ensureCluster, ensureImage, run } from '../../test/support/cluster.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export { SERVER_IMAGE };
@@ -28,10 +28,13 @@ export const OPERATOR_SA = 'agent-workspace-operator';
 let kubeconfigPath = '';
 
 /**
- * Starts (or reuses) the cluster, builds the server image unless SERVER_IMAGE names one, and returns
+ * Builds the operator (the tests run its bin), starts (or reuses) the cluster, builds the server image
+ * unless SERVER_IMAGE names one, and returns
  * the admin client. Call it first, in beforeAll with a generous timeout (a cold start builds binaries).
  */
 export async function setUpCluster(): Promise<KubeClient> {
+  const built = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-b', join(ROOT, 'operator')]);
+  if (built.code !== 0) throw new Error(`building the operator failed:\n${built.stdout}${built.stderr}`);
   const cluster = await ensureCluster();
   kubeconfigPath = cluster.kubeconfigPath;
   if (!process.env.SERVER_IMAGE && cluster.local) await ensureImage('server');
