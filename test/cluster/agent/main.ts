@@ -13,7 +13,7 @@ import { NodeRegistration } from './node.js';
 import { apiObjectReader } from './object-reader.js';
 import { PodAddresses } from './pod-addresses.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
-import { listContainers, podman, podmanStatus } from './podman.js';
+import { listContainers, podman, podmanPods, podmanStatus } from './podman.js';
 import { Provisioner } from './provisioner.js';
 import type { TokenIssuer } from './volumes.js';
 
@@ -58,9 +58,8 @@ async function main(): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const storage = kc.makeApiClient(StorageV1Api);
 
-  // Containers of an earlier run of this node are stale: the cluster's state started afresh.
-  const stale = (await podman(['pod', 'ps', '-q', '--filter', `label=${NODE_LABEL}=${cfg.nodeName}`])).trim();
-  if (stale) await podmanStatus(['pod', 'rm', '-f', ...stale.split('\n')]);
+  // Podman pods of an earlier run of this agent: adopted when their pod still exists, else removed (gc below).
+  const survivors = new Set((await podmanPods(cfg.nodeName)).map((p) => p.uid));
 
   const podmanVersion = (await podman(['version', '--format', '{{.Client.Version}}'])).trim();
   const pki = join(cfg.stateDir, 'pki');
@@ -98,14 +97,19 @@ async function main(): Promise<void> {
   };
 
   const workers = new Map<string, PodWorker>();
+  let listed = false;
   const pods = keepWatching<V1Pod>(kc, '/api/v1/pods',
-    () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${cfg.nodeName}` }),
+    async () => {
+      const list = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${cfg.nodeName}` });
+      setImmediate(() => { listed = true; }); // after the list's items have been handed to upsert
+      return list;
+    },
     {
       upsert(pod) {
         const uid = pod.metadata?.uid ?? '';
         const w = workers.get(uid);
         if (w) w.update(pod);
-        else workers.set(uid, new PodWorker(pod, deps));
+        else workers.set(uid, new PodWorker(pod, deps, survivors.delete(uid)));
         workers.get(uid)?.update(pod);
       },
       remove(pod) {
@@ -114,11 +118,22 @@ async function main(): Promise<void> {
     },
     log, `spec.nodeName=${cfg.nodeName}`);
 
+  // Removes podman pods that no pod bound to this node owns any more (left by a crash or a restart).
+  const collectGarbage = async (): Promise<void> => {
+    for (const p of await podmanPods(cfg.nodeName)) {
+      if (workers.has(p.uid)) continue;
+      log(`removing podman pod ${p.name}: no pod ${p.uid} on this node`);
+      await podmanStatus(['pod', 'rm', '-f', p.name]);
+    }
+  };
+
   let polling = true;
+  let tick = 0;
   const poll = async (): Promise<void> => {
     while (polling) {
       const takenAt = Date.now();
       try {
+        if (listed && tick++ % 30 === 0) await collectGarbage();
         const containers = await listContainers(`${NODE_LABEL}=${cfg.nodeName}`);
         const byName = new Map(containers.map((c) => [c.name, c]));
         for (const [uid, w] of workers) {

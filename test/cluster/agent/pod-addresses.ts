@@ -24,6 +24,15 @@ export class PodAddresses {
     throw new Error('no free pod loopback address');
   }
 
+  /** Claims a known address for a pod adopted after a restart; false when another pod holds it. */
+  reserve(podUid: string, ip: string): boolean {
+    if (this.byPod.get(podUid) === ip) return true;
+    if (this.inUse.has(ip) || !/^127\./.test(ip)) return false;
+    this.inUse.add(ip);
+    this.byPod.set(podUid, ip);
+    return true;
+  }
+
   release(podUid: string): void {
     const ip = this.byPod.get(podUid);
     if (ip) this.inUse.delete(ip);

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { CoreV1Api, V1Container, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type ApiServerAddress } from './env.js';
-import { createArgs, podCreateArgs, podmanName, podmanPodName } from './container-args.js';
+import { createArgs, podCreateArgs, podmanName, podmanPodName, POD_UID_LABEL } from './container-args.js';
 import type { EventRecorder } from './events.js';
 import { isNotFound, type ObjectReader } from './object-reader.js';
-import { imageUser, localImageId, oomKilled, podman, podmanStatus, type ContainerInfo } from './podman.js';
+import { imageUser, listContainers, localImageId, oomKilled, podman, podmanStatus, type ContainerInfo } from './podman.js';
 import { ProbeLoop, type ProbeResult } from './probes.js';
 import type { PodAddresses } from './pod-addresses.js';
 import { prepareVolumes, removePodDir, VolumeNotReadyError, type PreparedVolumes, type TokenIssuer } from './volumes.js';
@@ -101,7 +101,11 @@ export class PodWorker {
   /** The pod reached a terminal phase (restartPolicy Never/OnFailure): nothing more runs. */
   private finalPhase: 'Succeeded' | 'Failed' | undefined;
 
-  constructor(pod: V1Pod, private readonly deps: WorkerDeps) {
+  /**
+   * `adopt`: a podman pod of this pod survived a restart of the agent; its containers are taken over
+   * (address, restartCount, running state) instead of being recreated.
+   */
+  constructor(pod: V1Pod, private readonly deps: WorkerDeps, private adopt = false) {
     this.pod = pod;
     this.uid = pod.metadata?.uid ?? '';
     const mk = (spec: V1Container, init: boolean): Runtime => ({
@@ -159,6 +163,7 @@ export class PodWorker {
   private async sync(): Promise<void> {
     if (this.terminated) return;
     if (this.pod.metadata?.deletionTimestamp) return this.terminate();
+    if (this.adopt) await this.adoptExisting();
     if (!this.ip) {
       this.ip = this.pod.spec?.hostNetwork ? '127.0.0.1' : this.deps.addresses.acquire(this.uid);
       this.startTime = new Date();
@@ -191,6 +196,39 @@ export class PodWorker {
     }
     if (this.finalPhase) for (const c of this.containers) this.stopProbes(c);
     await this.publish();
+  }
+
+  private async adoptExisting(): Promise<void> {
+    this.adopt = false;
+    const ip = this.pod.status?.podIP;
+    const hostNetwork = this.pod.spec?.hostNetwork === true;
+    if (!ip || !(hostNetwork ? ip === '127.0.0.1' : this.deps.addresses.reserve(this.uid, ip))) return;
+    const existing = await listContainers(`${POD_UID_LABEL}=${this.uid}`);
+    const statuses = new Map([...(this.pod.status?.initContainerStatuses ?? []), ...(this.pod.status?.containerStatuses ?? [])].map((st) => [st.name, st]));
+    this.ip = ip;
+    this.startTime = this.pod.status?.startTime ? new Date(this.pod.status.startTime) : new Date();
+    this.podCreated = true;
+    for (const c of this.containers) {
+      const found = existing.find((e) => e.name === c.name);
+      if (!found) continue;
+      const st = statuses.get(c.spec.name);
+      c.created = true;
+      c.containerId = found.id;
+      c.imageId = st?.imageID;
+      c.restartCount = st?.restartCount ?? 0;
+      const last = st?.lastState?.terminated;
+      if (last) {
+        c.lastTerminated = {
+          kind: 'terminated', exitCode: last.exitCode, reason: last.reason ?? 'Error',
+          finishedAt: last.finishedAt ? new Date(last.finishedAt) : new Date(),
+          ...(last.startedAt ? { startedAt: new Date(last.startedAt) } : {}),
+        };
+      }
+      // Seen as running: the next poll either confirms it or observes the exit and applies restartPolicy.
+      c.state = { kind: 'running', startedAt: found.startedAt ?? new Date() };
+      if (found.state === 'running') this.startProbes(c);
+    }
+    this.deps.log(`pod ${this.key}: adopted after an agent restart (${ip})`);
   }
 
   /** Prepares volumes once (and again when projected tokens near expiry); false while not possible yet. */

@@ -92,3 +92,10 @@ export async function imageUser(image: string): Promise<string> {
   const r = await podmanStatus(['image', 'inspect', '--format', '{{.Config.User}}', image]);
   return r.code === 0 ? r.output.trim() : '';
 }
+
+/** The podman pods carrying this node's label, with the Kubernetes pod uid each belongs to. */
+export async function podmanPods(nodeName: string): Promise<{ name: string; uid: string }[]> {
+  const out = await podman(['pod', 'ps', '--filter', `label=agentworkspace.node=${nodeName}`, '--format', 'json']);
+  const entries = JSON.parse(out || '[]') as { Name: string; Labels?: Record<string, string> | null }[];
+  return entries.map((e) => ({ name: e.Name, uid: e.Labels?.['agentworkspace.pod-uid'] ?? '' }));
+}
