@@ -279,6 +279,29 @@ describe('agent server: bash', () => {
     replay.close();
   });
 
+  it('closes a bash socket beyond the 50th with 1013, and rejects an unknown resend_mode with 1008', async () => {
+    const url = server.url.replace(/^http/, 'ws') + '/sockets/bash-events';
+    const headers = { 'X-Session-API-Key': server.key as string };
+    const opened: WebSocket[] = [];
+    const gauge = async () => /agent_server_websocket_connections\{route="bash-events"\} (\d+)/.exec((await call<string>(server, 'GET', '/metrics')).body)?.[1];
+    await waitFor(async () => (await gauge()) === '0', 'earlier sockets to close');
+    try {
+      for (let i = 0; i < 50; i++) {
+        const ws = new WebSocket(url, { headers });
+        await new Promise((resolve) => ws.once('open', resolve));
+        opened.push(ws);
+      }
+      await waitFor(async () => (await gauge()) === '50', 'fifty sockets');
+      const extra = new WebSocket(url, { headers });
+      const code = await new Promise<number>((resolve) => extra.once('close', (c) => resolve(c)));
+      expect(code).toBe(1013);
+    } finally {
+      for (const ws of opened) ws.close();
+    }
+    const bad = new WebSocket(url + '?resend_mode=since', { headers });
+    expect(await new Promise<number>((resolve) => bad.once('close', (c) => resolve(c)))).toBe(1008);
+  });
+
   it('clears all events', async () => {
     const before = (await search(server, 'limit=100')).items.length;
     const res = await call<{ cleared_count: number }>(server, 'DELETE', '/api/bash/bash_events');
