@@ -283,7 +283,7 @@ describe('agent server: bash', () => {
     const url = server.url.replace(/^http/, 'ws') + '/sockets/bash-events';
     const headers = { 'X-Session-API-Key': server.key as string };
     const opened: WebSocket[] = [];
-    const gauge = async () => /agent_server_websocket_connections\{route="bash-events"\} (\d+)/.exec((await call<string>(server, 'GET', '/metrics')).body)?.[1];
+    const gauge = async () => /agent_server_websocket_connections\{route="bash-events"\} (\d+)/.exec((await call<string>(server, 'GET', '/metrics')).body)?.[1] ?? '0';
     await waitFor(async () => (await gauge()) === '0', 'earlier sockets to close');
     try {
       for (let i = 0; i < 50; i++) {
