@@ -62,6 +62,11 @@ export interface LocalConversationOptions {
   logger?: Logger;
   /** Token deltas of streaming LLMs (not persisted; a server may forward them as `StreamingDeltaEvent`s). */
   onStreamingDelta?: (delta: { content?: string; reasoning_content?: string }) => void;
+  /**
+   * The environment the tools' processes start from (the secrets are added to it). Default: this process's
+   * environment. A server should pass one without its own credentials, which the agent could otherwise read.
+   */
+  toolEnvironment?: Record<string, string | undefined>;
 }
 
 export interface OpenConversationOptions extends Omit<LocalConversationOptions, 'agent' | 'workspace' | 'conversation_id' | 'persistence_dir'> {
@@ -124,7 +129,11 @@ export class LocalConversation implements Conversation {
   private interrupted = false;
   private readonly createdAt: string;
 
-  private constructor(s: Internal, opts: { llmFactory?: LLMFactory | undefined; logger?: Logger | undefined; onStreamingDelta?: LocalConversationOptions['onStreamingDelta'] }, createdAt: string) {
+  private constructor(
+    s: Internal,
+    opts: Pick<LocalConversationOptions, 'llmFactory' | 'logger' | 'onStreamingDelta' | 'toolEnvironment'>,
+    createdAt: string,
+  ) {
     this.s = s;
     this.id = s.id;
     this.createdAt = createdAt;
@@ -139,14 +148,16 @@ export class LocalConversation implements Conversation {
       ? new LLMSummarizingCondenser(factory(s.spec.condenser.llm), s.spec.condenser.max_size, s.spec.condenser.keep_first)
       : null;
     const dataDir = s.dir ?? mkdtempSync(join(tmpdir(), `conversation-${s.id.slice(0, 8)}-`));
-    this.tools = createTools(effectiveToolSpecs(s.spec), { workingDir: s.workingDir, dataDir, env: s.secrets.env() });
+    this.tools = createTools(effectiveToolSpecs(s.spec), {
+      workingDir: s.workingDir, dataDir, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
+    });
     this.agent = new Agent(s.spec, this.tools, llm, condenser, s.workingDir);
   }
 
   /** Starts a new conversation. Throws `AgentSpecError` / `ZodError` naming the bad field, or `LLMError('LLMConfigError')`. */
   static async create(options: LocalConversationOptions): Promise<LocalConversation> {
     const spec = parseAgentSpec(options.agent);
-    const o = LocalConversationOptionsSchema.parse({ ...options, agent: undefined, llmFactory: undefined, logger: undefined, onStreamingDelta: undefined });
+    const o = LocalConversationOptionsSchema.parse({ ...options, agent: undefined, llmFactory: undefined, logger: undefined, onStreamingDelta: undefined, toolEnvironment: undefined });
     const wd = typeof o.workspace === 'string' ? o.workspace : o.workspace.working_dir;
     if (!isAbsolute(wd)) throw new ConversationStateError(`workspace.working_dir must be an absolute path, got "${wd}"`);
     mkdirSync(wd, { recursive: true });

@@ -11,6 +11,8 @@ export interface ToolRuntime {
   dataDir: string;
   /** Environment given to processes the tools start (the conversation's secrets among them). */
   env: Record<string, string>;
+  /** The environment processes start from, before `env`. Default: this process's environment. */
+  baseEnv?: Record<string, string | undefined>;
 }
 
 /**

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 
 export interface ShellSessionOptions {
   cwd: string;
+  /** The shell's whole environment before `env` is added. Default: this process's environment. */
+  baseEnv?: Record<string, string | undefined>;
+  /** Added to the environment (the conversation's secrets). */
   env?: Record<string, string>;
   /** Return control when a command prints nothing new for this long (ms). Default 30 000. */
   noChangeTimeoutMs?: number;
@@ -70,7 +73,7 @@ export class ShellSession {
     this.exited = null;
     const proc = spawn('bash', ['--norc', '--noprofile'], {
       cwd: this.cwd,
-      env: { ...process.env, ...this.opts.env, PS1: '', PS2: '', TERM: 'dumb', PAGER: 'cat', GIT_PAGER: 'cat' },
+      env: { ...(this.opts.baseEnv ?? process.env), ...this.opts.env, PS1: '', PS2: '', TERM: 'dumb', PAGER: 'cat', GIT_PAGER: 'cat' },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -126,4 +126,16 @@ describe('terminal tool (real bash)', () => {
     expect(existsSync(dir)).toBe(true);
     expect(out(await run({ command: 'echo next' }))).toContain('next');
   });
+
+  it('starts from the given base environment instead of this process\'s', async () => {
+    process.env.HOST_ONLY_CREDENTIAL = 'should-not-leak';
+    const scoped = createTerminalTool({ workingDir: dir, dataDir: join(dir, '.data2'), env: { GIVEN: 'yes' }, baseEnv: { PATH: process.env.PATH } });
+    try {
+      const o = (await scoped.execute(TerminalActionSchema.parse({ kind: 'TerminalAction', command: 'echo "[$HOST_ONLY_CREDENTIAL][$GIVEN]"' }), never)) as TerminalObservation;
+      expect(out(o)).toContain('[][yes]');
+    } finally {
+      delete process.env.HOST_ONLY_CREDENTIAL;
+      await scoped.close?.();
+    }
+  });
 });

@@ -11,7 +11,7 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
   const noChange = typeof params.no_change_timeout_seconds === 'number' ? params.no_change_timeout_seconds : 30;
   const maxChars = typeof params.max_output_chars === 'number' ? params.max_output_chars : 30_000;
   const saveDir = `${runtime.dataDir}/terminal-output`;
-  const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
+  const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, ...(runtime.baseEnv ? { baseEnv: runtime.baseEnv } : {}), noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
   const { username, hostname } = ShellSession.identity();
 
   const observe = (command: string, r: CommandResult, isError = false): TerminalObservation => {
