@@ -98,6 +98,8 @@ export class PodWorker {
   private snapshot: Snapshot = { takenAt: 0, byName: new Map() };
   private configError: { reason: string; message: string } | undefined;
   private terminated = false;
+  /** The pod object is already gone from the API: terminate without the final delete. */
+  private forgotten = false;
   /** The pod reached a terminal phase (restartPolicy Never/OnFailure): nothing more runs. */
   private finalPhase: 'Succeeded' | 'Failed' | undefined;
 
@@ -139,8 +141,6 @@ export class PodWorker {
     this.pod = { ...this.pod, metadata: { ...this.pod.metadata, deletionTimestamp: new Date(), deletionGracePeriodSeconds: 0 } };
     this.kick(true);
   }
-
-  private forgotten = false;
 
   private kick(forgotten = false): void {
     if (forgotten) this.forgotten = true;
