@@ -147,25 +147,6 @@ describe('events socket', () => {
     await socket.close();
   });
 
-  it('a reader that stops reading stalls neither the agent nor other subscribers, and later gets everything in order', async () => {
-    const model = await llm([
-      ...Array.from({ length: 12 }, (_v, i) => ({ tool_calls: [{ name: 'terminal', arguments: { command: `seq 1 2000 | sed 's/^/line ${i} /'` } }] })),
-      { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }] },
-    ]);
-    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('slow') } });
-    const slow = new EventSocket(server, c.id);
-    const fast = new EventSocket(server, c.id);
-    await Promise.all([slow.waitFor(() => true, 'first frame'), fast.waitFor(() => true, 'first frame')]);
-    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    fast.send(message('print a lot'));
-    await fast.waitForSnapshot(['finished'], 1);
-    const rest = await allEvents(server, c.id);
-    expect(fast.events()).toEqual(rest);
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    await slow.waitForSnapshot(['finished'], 1);
-    expect(slow.events()).toEqual(rest);
-    await Promise.all([slow.close(), fast.close()]);
-  });
 });
 
 describe('events socket catch-up after the server drops a subscriber mid-run', () => {
@@ -228,5 +209,41 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
     const merged2 = (await official.state.events.getEvents()).map((e: { id: string }) => e.id).filter((id: string) => !snapshots.has(id));
     expect(merged2).toEqual(rest);
     await official.close();
+  });
+});
+
+// Its own server: the other one pings every 300 ms and rightly drops a client that stops reading its pings.
+describe('events socket with a reader that stops reading', () => {
+  let server: TestServer;
+  let model: ScriptedServer;
+
+  beforeAll(async () => {
+    model = await scriptedLLM({
+      turns: [
+        ...Array.from({ length: 12 }, (_v, i) => ({ tool_calls: [{ name: 'terminal', arguments: { command: `seq 1 2000 | sed 's/^/line ${i} /'` } }] })),
+        { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }] },
+      ],
+    });
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  it('a reader that stops reading stalls neither the agent nor other subscribers, and later gets everything in order', async () => {
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('slow') } });
+    const slow = new EventSocket(server, c.id);
+    const fast = new EventSocket(server, c.id);
+    await Promise.all([slow.waitFor(() => true, 'first frame'), fast.waitFor(() => true, 'first frame')]);
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    fast.send(message('print a lot'));
+    await fast.waitForSnapshot(['finished'], 1);
+    const rest = await allEvents(server, c.id);
+    expect(fast.events()).toEqual(rest);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.waitForSnapshot(['finished'], 1);
+    expect(slow.events()).toEqual(rest);
+    await Promise.all([slow.close(), fast.close()]);
   });
 });

@@ -218,7 +218,7 @@ export class ConversationService {
     parseOrThrow(z.object({ agent: AgentSpecSchema }), { agent: agentInput }, 'body');
     const workingDir = await this.opts.paths.check(req.workspace.working_dir);
     if (req.initial_message) this.checkMessageSize(req.initial_message);
-    if (req.initial_message && this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
+    if (req.initial_message) this.assertCapacity();
     const now = new Date().toISOString();
     const meta: ServerMeta = { title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now };
     let conv: LocalConversation;
@@ -274,6 +274,17 @@ export class ConversationService {
 
   // ---- runs and messages ----
 
+  /** 503 when `maxConcurrentRuns` conversations already run. */
+  private assertCapacity(): void {
+    if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
+  }
+
+  /** Starts the run now; call in the same tick as the checks that allowed it. */
+  private startRun(hosted: HostedConversation, conv: LocalConversation): void {
+    this.assertCapacity();
+    hosted.startRun(conv, () => this.touch());
+  }
+
   private capacityError(): ApiError {
     return new ApiError('unavailable', `Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, { 'Retry-After': '5' });
   }
@@ -290,8 +301,7 @@ export class ConversationService {
     if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
     const conv = await hosted.load();
     hosted.assertCanRun(conv);
-    if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
-    hosted.startRun(conv, () => this.touch());
+    this.startRun(hosted, conv);
   }
 
   /**
@@ -304,7 +314,7 @@ export class ConversationService {
     this.checkMessageSize(req);
     const conv = await hosted.load();
     const willStart = req.run && !hosted.running;
-    if (willStart && this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
+    if (willStart) this.assertCapacity();
     try {
       await conv.sendMessage({ role: 'user', content: req.content });
     } catch (err) {
@@ -313,20 +323,22 @@ export class ConversationService {
     }
     this.touch();
     if (req.run && !hosted.running && conv.status !== 'running') {
-      if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
       hosted.assertCanRun(conv);
-      hosted.startRun(conv, () => this.touch());
+      this.startRun(hosted, conv);
     }
   }
 
+  /** Pauses after the current step, and answers once that step has ended (as OpenHands). */
   async pause(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
     await conv.pause();
+    await hosted.settled();
   }
 
   async interrupt(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
     await conv.interrupt();
+    await hosted.settled();
   }
 
   /** Accept runs the pending actions (a run already under way is left alone); reject answers each with a UserRejectObservation. */
@@ -335,8 +347,7 @@ export class ConversationService {
     if (accept) {
       if (hosted.running || conv.status === 'running') return;
       if (conv.status !== 'waiting_for_confirmation') return;
-      if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
-      hosted.startRun(conv, () => this.touch());
+      this.startRun(hosted, conv);
       return;
     }
     if (conv.status !== 'waiting_for_confirmation') return;
