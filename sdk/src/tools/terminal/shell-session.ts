@@ -4,6 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 
+/** Output held for one read at most; beyond it control returns to the agent while the command goes on. */
+const RETURN_AT_CHARS = 2_000_000;
+/** Output held at most while nobody reads; older output is dropped. */
+const KEEP_MAX_CHARS = 8_000_000;
+
 export interface ShellSessionOptions {
   cwd: string;
   /** The shell's whole environment before `env` is added. Default: this process's environment. */
@@ -44,6 +49,8 @@ export interface CommandResult {
 export class ShellSession {
   private proc: ChildProcessWithoutNullStreams | null = null;
   private pending = '';
+  /** Characters of the current command's output discarded because nobody read them in time. */
+  private dropped = 0;
   private nonce = '';
   private running = false;
   private exited: number | null = null;
@@ -79,7 +86,15 @@ export class ShellSession {
     });
     proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
-    const onData = (d: string) => { this.pending += d; this.wake?.(); };
+    const onData = (d: string) => {
+      this.pending += d;
+      // A runaway command (`yes`) must not exhaust memory while nobody reads: keep the newest part only.
+      if (this.pending.length > KEEP_MAX_CHARS) {
+        this.dropped += this.pending.length - KEEP_MAX_CHARS / 2;
+        this.pending = this.pending.slice(this.pending.length - KEEP_MAX_CHARS / 2);
+      }
+      this.wake?.();
+    };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
     proc.stdin.on('error', () => {});
@@ -103,6 +118,7 @@ export class ShellSession {
     if (this.running) throw new Error('a command is still running');
     const proc = this.ensure();
     this.pending = '';
+    this.dropped = 0;
     this.running = true;
     proc.stdin.write(`__oh_run ${Buffer.from(command, 'utf8').toString('base64')}\n`);
     return this.collect(opts);
@@ -158,6 +174,11 @@ export class ShellSession {
         continue;
       }
       if (this.pending.length !== seen) { seen = this.pending.length; lastChange = Date.now(); }
+      if (this.pending.length >= RETURN_AT_CHARS) {
+        const output = this.pending;
+        this.pending = '';
+        return this.result(output, -1, true, `[The command has printed over ${RETURN_AT_CHARS} characters and is still running. Send an empty command to see more output, or C-c with is_input=true to interrupt it.]`);
+      }
       const now = Date.now();
       const hard = opts.timeoutMs != null ? started + opts.timeoutMs - now : Infinity;
       const soft = opts.timeoutMs == null ? lastChange + this.noChangeMs - now : Infinity;
@@ -183,6 +204,10 @@ export class ShellSession {
   }
 
   private result(raw: string, exitCode: number, timedOut: boolean, note: string | null): CommandResult {
+    if (this.dropped > 0) {
+      raw = `[... ${this.dropped} earlier characters of output were discarded ...]\n${raw}`;
+      this.dropped = 0;
+    }
     let output = raw;
     let fullOutputPath: string | null = null;
     if (raw.length > this.maxChars) {

@@ -138,4 +138,14 @@ describe('terminal tool (real bash)', () => {
       await scoped.close?.();
     }
   });
+
+  it('a command with endless output returns control and can be interrupted', async () => {
+    const o = await run({ command: 'yes' });
+    expect(o.exit_code).toBe(-1);
+    expect(out(o)).toContain('is still running');
+    expect(out(o).length).toBeLessThan(3000);
+    const stopped = await run({ command: 'C-c', is_input: true });
+    expect(stopped.exit_code).not.toBe(-1);
+    expect(out(await run({ command: 'echo after-yes' }))).toContain('after-yes');
+  });
 });
