@@ -149,6 +149,7 @@ export class ShellSession {
 
   private async collect(opts: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<CommandResult> {
     let started = Date.now();
+    let interrupts = 0;
     let lastChange = Date.now();
     let seen = this.pending.length;
     const markerRe = new RegExp(`\\n?__OH_DONE_${this.nonce}__ (\\d+) ([^\\n]*)\\n`);
@@ -168,8 +169,10 @@ export class ShellSession {
         return this.result(output, this.exited, false, `[The shell exited with code ${this.exited}; a new session starts with the next command.]`);
       }
       if (opts.signal?.aborted) {
+        // Interrupted: C-c now, and again each second (a C-c that lands before bash starts the command is lost).
         this.sigint();
-        opts = { timeoutMs: 5_000 };
+        interrupts++;
+        opts = { timeoutMs: 1_000 };
         started = Date.now();
         continue;
       }
@@ -182,6 +185,12 @@ export class ShellSession {
       const now = Date.now();
       const hard = opts.timeoutMs != null ? started + opts.timeoutMs - now : Infinity;
       const soft = opts.timeoutMs == null ? lastChange + this.noChangeMs - now : Infinity;
+      if (hard <= 0 && interrupts > 0 && interrupts < 5) {
+        this.sigint();
+        interrupts++;
+        started = Date.now();
+        continue;
+      }
       if (hard <= 0 || soft <= 0) {
         const output = this.pending;
         this.pending = '';
