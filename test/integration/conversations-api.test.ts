@@ -265,6 +265,59 @@ describe('conversations API', () => {
   });
 });
 
+describe('fork', () => {
+  let server: TestServer;
+  let model: ScriptedServer;
+
+  beforeAll(async () => {
+    model = await scriptedLLM({
+      turns: [
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo original' } }] },
+        { tool_calls: [{ name: 'finish', arguments: { message: 'original done' } }] },
+        { text: 'the fork continues on its own' },
+      ],
+    });
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  it('copies events up to an event into a new conversation that continues on its own (201; 409 taken id; 404 unknown event)', async () => {
+    const src = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('fork') }, tags: { team: 'a' } });
+    await api(server, 'POST', `/api/conversations/${src.id}/events`, 'Success', { json: { ...text('run it'), run: true } });
+    await waitForStatus(server, src.id, ['finished']);
+    const events = await allEvents(server, src.id);
+    // Cut after the finish observation, so the shared scripted model sees its last call answered in the fork too.
+    const cut = events.filter((e) => e.kind === 'ObservationEvent').at(-1) as Json;
+    expect(events.indexOf(cut)).toBeLessThan(events.length - 1);
+    const fork = await api<Json>(server, 'POST', `/api/conversations/${src.id}/fork`, 'ConversationInfo', { json: { title: 'forked', from_event_id: cut.id } });
+    expect(fork.status).toBe(201);
+    expect(fork.body).toMatchObject({
+      title: 'forked', tags: { team: 'a' }, execution_status: 'idle', forked_from_conversation_id: src.id, forked_from_event_id: cut.id,
+      workspace: src.workspace, stats: { usage_to_metrics: {} },
+    });
+    expect(fork.body.id).not.toBe(src.id);
+    const forkEvents = await allEvents(server, fork.body.id);
+    expect(forkEvents).toEqual(events.slice(0, events.indexOf(cut) + 1));
+
+    await api(server, 'POST', `/api/conversations/${fork.body.id}/events`, 'Success', { json: { ...text('go on'), run: true } });
+    await waitForStatus(server, fork.body.id, ['finished']);
+    expect((await api(server, 'GET', `/api/conversations/${fork.body.id}/agent_final_response`, 'AgentResponseResult')).body).toEqual({ response: 'the fork continues on its own' });
+    expect(await allEvents(server, src.id)).toEqual(events);
+    expect(model.player.violations).toEqual([]);
+
+    expect((await api<Json>(server, 'POST', `/api/conversations/${src.id}/fork`, null, { json: { id: fork.body.id } })).status).toBe(409);
+    expect((await api<Json>(server, 'POST', `/api/conversations/${src.id}/fork`, null, { json: { from_event_id: 'nope' } })).status).toBe(404);
+    expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/fork', null, { json: {} })).status).toBe(404);
+    const whole = await api<Json>(server, 'POST', `/api/conversations/${src.id}/fork`, 'ConversationInfo', { json: { reset_metrics: false } });
+    expect(whole.body).toMatchObject({ execution_status: 'finished', forked_from_conversation_id: src.id });
+    expect(Object.keys(whole.body.stats.usage_to_metrics)).toEqual(['agent']);
+    expect((await allEvents(server, whole.body.id)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+});
+
 describe('server-side LLM credentials', () => {
   const SERVER_KEY = 'sk-server-side-secret-0042';
   let server: TestServer;

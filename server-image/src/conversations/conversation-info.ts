@@ -79,6 +79,9 @@ export interface ServerMeta {
   security_analyzer: { kind: 'LLMSecurityAnalyzer' } | null;
   created_at: string;
   updated_at: string;
+  /** Set on forks: where they came from. */
+  forked_from_conversation_id?: string | null | undefined;
+  forked_from_event_id?: string | null | undefined;
 }
 
 /** The `full_state` value: the core's state dump, projected, with the server's own fields applied. */
@@ -123,6 +126,8 @@ export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): J
     ...(metrics ? { metrics } : {}),
     created_at: meta.created_at,
     updated_at: meta.updated_at,
+    ...(meta.forked_from_conversation_id ? { forked_from_conversation_id: meta.forked_from_conversation_id } : {}),
+    ...(meta.forked_from_event_id ? { forked_from_event_id: meta.forked_from_event_id } : {}),
     sub_conversation_ids: [],
   };
 }

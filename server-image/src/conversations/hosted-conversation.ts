@@ -174,6 +174,11 @@ export class HostedConversation {
     return withServerCredentials(agent, this.deps.credentials);
   }
 
+  /** What a fork of this conversation starts with besides its files: the same credentials and secrets. */
+  forkInit(): Pick<HostedInit, 'agentInput' | 'secrets' | 'clientKeys'> {
+    return { agentInput: this.agentInput, secrets: { ...this.secrets }, clientKeys: { ...this.clientKeys } };
+  }
+
   /** Keeps the client's keys and the secrets, encrypted, for restarts (nothing without a secret key). */
   persistSecrets(): void {
     if (this.gone) return;

@@ -90,6 +90,16 @@ export const UpdateConversationRequestSchema = z.object({
   tags: TagsSchema.nullish(),
 });
 
+/** `ForkConversationRequest`. */
+export const ForkRequestSchema = z.object({
+  id: ConversationIdSchema.nullish(),
+  title: z.string().min(1).max(200).nullish(),
+  tags: TagsSchema.nullish(),
+  reset_metrics: z.boolean().default(true),
+  from_event_id: z.string().min(1).nullish(),
+});
+export type ForkRequest = z.infer<typeof ForkRequestSchema>;
+
 export const UpdateSecretsRequestSchema = z.object({ secrets: SecretsInputSchema });
 export const SetConfirmationPolicyRequestSchema = z.object({ policy: ConfirmationPolicySchema });
 export const SetSecurityAnalyzerRequestSchema = z.object({ security_analyzer: SecurityAnalyzerSchema });

@@ -8,7 +8,7 @@ import { countEvents, searchEvents } from './event-query.js';
 import type { HostedConversation } from './hosted-conversation.js';
 import {
   AskAgentRequestSchema, BatchGetQuerySchema, ConfirmationResponseRequestSchema, ConversationCountQuerySchema, ConversationIdSchema,
-  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, normalizeConversationId,
+  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema, normalizeConversationId,
   SendMessageRequestSchema, SetConfirmationPolicyRequestSchema, SetSecurityAnalyzerRequestSchema, StartConversationRequestSchema,
   UpdateConversationRequestSchema, UpdateSecretsRequestSchema,
 } from './requests.js';
@@ -131,6 +131,14 @@ export function conversationsRouter(service: ConversationService): Router {
     const hosted = id ? service.find(id) : undefined;
     if (!hosted) throw new ApiError('internal', `Conversation not found: ${String(req.params.conversation_id)}`);
     res.json({ response: await service.askAgent(hosted, question) });
+  });
+
+  router.post('/:conversation_id/fork', async (req, res) => {
+    const source = conversation(req);
+    const request = parseOrThrow(ForkRequestSchema, body(req), 'body');
+    const skills = includeSkills(req);
+    const fork = await service.fork(source, request);
+    res.status(201).json(service.info(fork, skills));
   });
 
   router.post('/:conversation_id/condense', async (req, res) => {

@@ -9,11 +9,11 @@
 //
 // At most `maxConcurrentRuns` conversations run at a time; starting another is a 503 naming the limit.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AgentSpecSchema, buildView, contentText, conversationDir, createLLM, LLMConfigSchema, LLMError, LocalConversation,
-  makeEvent, PersistedStateSchema, REDACTED, viewToMessages,
+  AgentSpecSchema, buildView, contentText, conversationDir, createLLM, eventFileName, LLMConfigSchema, LLMError, LocalConversation,
+  makeEvent, PersistedStateSchema, REDACTED, viewToMessages, writeJsonAtomic,
   type Event, type ExecutionStatus, type LLMFactory, type Message, type SecretSource,
 } from '@agentworkspace/sdk';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ import { infoView, type ServerMeta } from './conversation-info.js';
 import { HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
 import { SecretStore } from './secret-store.js';
-import type { ConversationSortOrder, SendMessageRequest, StartConversationRequest } from './requests.js';
+import type { ConversationSortOrder, ForkRequest, SendMessageRequest, StartConversationRequest } from './requests.js';
 
 export interface ConversationServiceOptions {
   conversationsPath: string;
@@ -47,6 +47,8 @@ const ServerMetaSchema = z.object({
   security_analyzer: z.object({ kind: z.literal('LLMSecurityAnalyzer') }).nullable().default(null),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
+  forked_from_conversation_id: z.string().nullish(),
+  forked_from_event_id: z.string().nullish(),
 });
 
 const StoredMetaSchema = z.looseObject({ created_at: z.string().optional(), updated_at: z.string().optional() });
@@ -128,7 +130,10 @@ export class ConversationService {
     const updated = [server.updated_at, stored.updated_at, created].filter((v): v is string => !!v).sort().at(-1) as string;
     const id = state.id;
     if (dir !== conversationDir(this.opts.conversationsPath, id)) throw new Error(`base_state.json names conversation ${id}, not this directory`);
-    return this.host({ id, dir, state, meta: { title: server.title, tags: server.tags, security_analyzer: server.security_analyzer, created_at: created, updated_at: updated } });
+    return this.host({ id, dir, state, meta: {
+      title: server.title, tags: server.tags, security_analyzer: server.security_analyzer, created_at: created, updated_at: updated,
+      forked_from_conversation_id: server.forked_from_conversation_id, forked_from_event_id: server.forked_from_event_id,
+    } });
   }
 
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
@@ -256,6 +261,53 @@ export class ConversationService {
     this.opts.log.info({ conversation_id: id, model: conv.agentSpec.llm.model }, 'conversation created');
     if (req.initial_message) await this.sendMessage(hosted, { ...req.initial_message, run: true });
     return { hosted, created: true };
+  }
+
+  /**
+   * Copies a conversation (its events up to and including `from_event_id`, or all) into a new one that shares
+   * the workspace, credentials and secrets. The fork is `idle` when cut at an event, else it keeps the source's
+   * status (`paused` if the source runs). 409 when the id is taken, 404 for an unknown event.
+   */
+  async fork(source: HostedConversation, req: ForkRequest): Promise<HostedConversation> {
+    if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
+    const conv = await source.load();
+    const id = req.id ?? randomUUID();
+    if (this.byId.has(id) || this.creating.has(id)) throw new ApiError('conflict', `Conversation already exists: ${id}`);
+    let events = conv.events();
+    if (req.from_event_id) {
+      const at = conv.eventLog.indexOf(req.from_event_id);
+      if (at < 0) throw new ApiError('not_found', `Event not found: ${req.from_event_id}`);
+      events = events.slice(0, at + 1);
+    }
+    const dir = conversationDir(this.opts.conversationsPath, id);
+    const stored = JSON.parse(readFileSync(join(source.dir, 'base_state.json'), 'utf8')) as Record<string, unknown>;
+    const status = req.from_event_id ? 'idle' : conv.status === 'running' ? 'paused' : conv.status;
+    const now = new Date().toISOString();
+    const state: Record<string, unknown> = {
+      ...stored, ...conv.stateDump(), id, persistence_dir: dir, execution_status: status,
+      ...(req.reset_metrics ? { stats: { usage_to_metrics: {} } } : {}),
+    };
+    try {
+      mkdirSync(join(dir, 'events'), { recursive: true });
+      events.forEach((e, i) => writeJsonAtomic(join(dir, 'events', eventFileName(i, e.id)), e));
+      writeJsonAtomic(join(dir, 'base_state.json'), state);
+      writeJsonAtomic(join(dir, 'meta.json'), { id: hex(id), workspace: state.workspace, created_at: now, updated_at: now, execution_status: status });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const hosted = this.host({
+      id, dir, state, ...source.forkInit(),
+      meta: {
+        title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
+        created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
+      },
+    });
+    hosted.saveMeta();
+    hosted.persistSecrets();
+    this.byId.set(id, hosted);
+    this.opts.log.info({ conversation_id: id, source: source.id, events: events.length }, 'conversation forked');
+    return hosted;
   }
 
   async delete(hosted: HostedConversation): Promise<void> {
