@@ -107,6 +107,7 @@ describe('official TypeScript client RemoteConversation against our server', () 
     expect(info.body).toMatchObject({ id, execution_status: 'finished', workspace: { kind: 'LocalWorkspace', working_dir: workDir } });
     expect(info.body.agent.llm.api_key).toBe('**********');
     expect(JSON.stringify(received)).not.toContain('sk-client-test-key');
+    expect(server.logs()).not.toContain('sk-client-test-key');
     expect(llm.player.violations).toEqual([]);
     expect(errors).toEqual([]);
     await conversation.close();
