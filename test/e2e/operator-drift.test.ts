@@ -72,11 +72,13 @@ describe('drift repair', () => {
     }, 'a new Service');
     expect((again.spec as { selector: Record<string, string> }).selector).toEqual((before.spec as { selector: Record<string, string> }).selector);
 
-    await client.mergePatch(again, { spec: { selector: { 'agentworkspace.dev/workspace': 'someone-else' } } });
-    await waitUntil(async () => {
+    await client.mergePatch(again, { spec: { selector: { 'agentworkspace.dev/workspace': 'someone-else', extra: 'key' } } });
+    const restored = await waitUntil(async () => {
       const s = await client.get(path);
-      return (s.spec as { selector: Record<string, string> }).selector['agentworkspace.dev/workspace'] === 'drift';
+      return (s.spec as { selector: Record<string, string> }).selector['agentworkspace.dev/workspace'] === 'drift' ? s : undefined;
     }, 'the Service selector to be restored');
+    expect((restored.spec as { selector: Record<string, string> }).selector).toEqual((before.spec as { selector: Record<string, string> }).selector);
+    expect(restored.metadata!.uid).toBe(again.metadata!.uid);
   });
 
   it('rolls the pod when the spec changes', async () => {

@@ -153,12 +153,19 @@ function ownedByPredecessor(obj: KubeObject, ws: AgentWorkspace): boolean {
   return !!obj.metadata?.ownerReferences?.some((r) => r.controller && r.kind === KIND && r.apiVersion === API_VERSION && r.name === ws.metadata.name && r.uid !== ws.metadata.uid);
 }
 
-/** true when every field of `want` is present and equal in `have` (the API server adds defaults; extra fields are fine). */
-export function isSubset(want: unknown, have: unknown): boolean {
+/** Maps compared exactly (an extra key changes behaviour, and the API server adds none). */
+const EXACT_MAPS = new Set(['selector', 'matchLabels']);
+
+/**
+ * true when every field of `want` is present and equal in `have`: the API server adds defaulted fields,
+ * which are fine; label maps in {@link EXACT_MAPS} must match exactly.
+ */
+export function isSubset(want: unknown, have: unknown, exact = false): boolean {
   if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
   if (want && typeof want === 'object') {
-    if (!have || typeof have !== 'object') return false;
-    return Object.entries(want).every(([k, v]) => v === undefined || isSubset(v, (have as Record<string, unknown>)[k]));
+    if (!have || typeof have !== 'object' || Array.isArray(have)) return false;
+    if (exact && Object.keys(have).length !== Object.keys(want).filter((k) => (want as Record<string, unknown>)[k] !== undefined).length) return false;
+    return Object.entries(want).every(([k, v]) => v === undefined || isSubset(v, (have as Record<string, unknown>)[k], EXACT_MAPS.has(k)));
   }
   return want === have;
 }
@@ -192,10 +199,16 @@ async function ensure(desired: KubeObject, cached: KubeObject | undefined, ws: A
   const wantMeta = { labels: desired.metadata?.labels, ownerReferences: desired.metadata?.ownerReferences };
   const metaDrift = !isSubset(wantMeta.labels, actual.metadata?.labels) || (wantMeta.ownerReferences && !controlledBy(actual, ws));
   const specDrift = compareKey !== undefined && !isSubset(desired[compareKey], actual[compareKey]);
+  if (specDrift && compareKey) {
+    // A replace (with the read resourceVersion) restores the desired top-level fields wholesale, so a
+    // key added by hand to a selector disappears too; fields the API server owns (clusterIP) are kept.
+    const spec = { ...(actual[compareKey] as object), ...(desired[compareKey] as object) };
+    const metadata = { ...actual.metadata, labels: { ...actual.metadata?.labels, ...wantMeta.labels }, ...(wantMeta.ownerReferences ? { ownerReferences: wantMeta.ownerReferences } : {}) };
+    actual = await deps.client.replace({ ...actual, metadata, [compareKey]: spec });
+  } else if (metaDrift) {
+    actual = await deps.client.mergePatch(actual, { metadata: { labels: wantMeta.labels, ...(wantMeta.ownerReferences ? { ownerReferences: wantMeta.ownerReferences } : {}) } });
+  }
   if (metaDrift || specDrift) {
-    const patch: Record<string, unknown> = { metadata: { labels: wantMeta.labels, ...(wantMeta.ownerReferences ? { ownerReferences: wantMeta.ownerReferences } : {}) } };
-    if (specDrift && compareKey) patch[compareKey] = desired[compareKey];
-    actual = await deps.client.mergePatch(actual, patch);
     log.info({ kind, name, specDrift, metaDrift }, 'child restored');
     deps.recordEvent(wsObject(ws), 'Normal', 'ChildRestored', `${kind} ${name} was changed outside the operator and restored.`);
   }
