@@ -23,12 +23,13 @@ export function scriptedLLM(script: ScriptInput, apiKey?: string): Promise<Scrip
 }
 
 /** An OpenHands `Agent` spec using the scripted server through the real OpenAI adapter. */
-export function agentSpec(llm: { url: string }, extra: { api_key?: string | null; tools?: string[] } = {}): Json {
+export function agentSpec(llm: { url: string }, extra: { api_key?: string | null; tools?: string[]; stream?: boolean } = {}): Json {
   return {
     kind: 'Agent',
     llm: {
       model: 'openai/scripted', base_url: `${llm.url}/v1`, usage_id: 'agent', num_retries: 0,
       ...(extra.api_key === null ? {} : { api_key: extra.api_key ?? 'sk-client-test-key' }),
+      ...(extra.stream ? { stream: true } : {}),
     },
     tools: (extra.tools ?? ['terminal', 'file_editor']).map((name) => ({ name, params: {} })),
   };
@@ -148,9 +149,9 @@ export class EventSocket {
     if (this.errors.length) throw this.errors[0];
   }
 
-  /** Persisted events received (everything but full_state snapshots and server errors). */
+  /** Persisted events received (everything but full_state snapshots, streaming deltas and server errors). */
   events(): Json[] {
-    return this.frames.filter((f) => !(f.kind === 'ConversationStateUpdateEvent' && f.key === 'full_state') && f.kind !== 'ServerErrorEvent');
+    return this.frames.filter((f) => !(f.kind === 'ConversationStateUpdateEvent' && f.key === 'full_state') && f.kind !== 'ServerErrorEvent' && f.kind !== 'StreamingDeltaEvent');
   }
 
   snapshots(): Json[] {

@@ -124,6 +124,26 @@ describe('events socket', () => {
     expect(await closed).toBe(1006);
   });
 
+  it('streams token deltas of a streaming LLM as StreamingDeltaEvents, before the message they make up, never persisted', async () => {
+    const reply = 'This answer arrives in many small streamed pieces.';
+    const model = await llm([{ text: reply }]);
+    const c = await createConversation(server, { agent: agentSpec(model, { stream: true }), workspace: { type: 'local', working_dir: scratchDir('stream') } });
+    const socket = new EventSocket(server, c.id);
+    await socket.waitFor(() => true, 'first frame');
+    socket.send(message('answer in a stream'));
+    await socket.waitForSnapshot(['finished'], 1);
+    socket.assertValid();
+    const deltas = socket.frames.filter((f) => f.kind === 'StreamingDeltaEvent');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.map((d) => d.content ?? '').join('')).toBe(reply);
+    const answer = socket.frames.findIndex((f) => f.kind === 'MessageEvent' && f.source === 'agent');
+    expect(socket.frames.indexOf(deltas.at(-1)!)).toBeLessThan(answer);
+    const rest = await allEvents(server, c.id);
+    expect(rest.some((e) => e.kind === 'StreamingDeltaEvent')).toBe(false);
+    expect(socket.events()).toEqual(rest);
+    await socket.close();
+  });
+
   it('keeps frames under 1 MiB: an oversized event becomes a ServerErrorEvent pointing at REST', async () => {
     const dir = scratchDir('big');
     const big = 'b'.repeat(700 * 1024);

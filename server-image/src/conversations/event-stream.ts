@@ -4,9 +4,10 @@
 // Persisted events are not copied into a per-subscriber queue: the stream keeps a cursor into the
 // conversation's append-only log and sends from it while less than `highWaterBytes` are in flight, so a
 // slow reader costs nothing but its cursor, the agent never waits for it, and other subscribers are not
-// affected. The only queued frames are the few non-persisted `full_state` snapshots, each tagged with the
-// log length at publication so it is sent after exactly the events that preceded it. A subscriber that
-// falls more than `maxLagEvents` behind the live log, or lets snapshots pile up, is dropped with
+// affected. The only queued frames are non-persisted ones — `full_state` snapshots and streaming token
+// deltas — each tagged with the log length at publication so it is sent after exactly the events that
+// preceded it; deltas are hints and are dropped when the queue is full. A subscriber that falls more than
+// `maxLagEvents` behind the live log, or lets snapshots pile up, is dropped with
 // `onTooSlow` (the socket closes with 1013, which clients retry; they catch up with a replay).
 import { FULL_STATE_KEY, makeEvent, naiveTimestamp, newEventId, type Event } from '@agentworkspace/sdk';
 import type { ConversationListener, HostedConversation } from './hosted-conversation.js';
@@ -45,6 +46,8 @@ export class EventStream {
   private liveFrom = 0;
   private inflight = 0;
   private readonly snapshots: { at: number; frame: string }[] = [];
+  /** Streaming deltas dropped because this subscriber's queue was full. */
+  droppedDeltas = 0;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   /** Events sent (replayed or live), for tests and logs. */
@@ -56,6 +59,7 @@ export class EventStream {
   start(): void {
     const listener: ConversationListener = {
       event: (event, persisted) => this.onEvent(event, persisted),
+      delta: (frame) => this.onDelta(frame),
       closed: (reason) => {
         this.stop();
         this.o.onClosed(reason);
@@ -103,6 +107,16 @@ export class EventStream {
       const lag = this.o.hosted.events().length - Math.max(this.next, this.liveFrom);
       if (lag > this.o.maxLagEvents) return this.tooSlow(`${lag} events behind`);
     }
+    this.pump();
+  }
+
+  private onDelta(frame: Record<string, unknown>): void {
+    if (this.stopped) return;
+    if (this.snapshots.length >= this.o.maxPendingSnapshots) {
+      this.droppedDeltas++;
+      return;
+    }
+    this.snapshots.push({ at: this.o.hosted.events().length, frame: JSON.stringify(frame) });
     this.pump();
   }
 

@@ -9,7 +9,8 @@ import { eventsSocket } from '../ws/events-socket.js';
 import { conversationsRouter } from './router.js';
 import { ConversationService } from './service.js';
 
-export async function conversationsExtension(config: Config, log: Logger): Promise<ServerExtensions & { service: ConversationService }> {
+/** `toolEnvironment`: the agent's shell environment, without the server's secrets (main's commandEnvironment). */
+export async function conversationsExtension(config: Config, log: Logger, toolEnvironment: Record<string, string | undefined>): Promise<ServerExtensions & { service: ConversationService }> {
   const service = new ConversationService({
     conversationsPath: config.conversationsPath,
     credentials: { model: config.llmModel, apiKey: config.llmApiKey, baseUrl: config.llmBaseUrl },
@@ -17,6 +18,7 @@ export async function conversationsExtension(config: Config, log: Logger): Promi
     idleTtlSeconds: config.conversationIdleTtlSeconds,
     maxMessageBytes: config.maxMessageBytes,
     paths: new PathPolicy(config.fileRoots),
+    toolEnvironment,
     secretKey: config.secretKey ?? config.sessionApiKeys[0],
     log: log.child({ component: 'conversations' }),
   });

@@ -7,7 +7,7 @@
 // writes each event before publishing it: a subscriber is only ever told about durable events.
 import { join } from 'node:path';
 import {
-  FULL_STATE_KEY, LocalConversation, makeEvent, writeJsonAtomic,
+  FULL_STATE_KEY, LocalConversation, makeEvent, naiveTimestamp, newEventId, writeJsonAtomic,
   type AgentSpecInput, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
 } from '@agentworkspace/sdk';
 import type { Logger } from '../log.js';
@@ -21,6 +21,8 @@ export const SERVER_META_FILE = 'server_meta.json';
 /** What a subscriber is told: each event (persisted or not), and when the conversation goes away. */
 export interface ConversationListener {
   event(event: Event, persisted: boolean): void;
+  /** A `StreamingDeltaEvent` (token deltas of a streaming LLM; never persisted). */
+  delta(frame: Record<string, unknown>): void;
   closed(reason: 'deleted' | 'shutdown'): void;
 }
 
@@ -30,6 +32,8 @@ export interface HostedDeps {
   log: Logger;
   llmFactory?: LLMFactory | undefined;
   secretStore: SecretStore;
+  /** The agent's shell environment (the server's own without its secrets). */
+  toolEnvironment: Record<string, string | undefined>;
   /** Advances the server's activity clock (on every event). */
   touch: () => void;
 }
@@ -136,6 +140,8 @@ export class HostedConversation {
         agent: (this.agentInput ?? this.restoredAgent()) as AgentSpecInput,
         secrets: this.secrets,
         logger: this.log,
+        onStreamingDelta: (d) => this.publishDelta(d),
+        toolEnvironment: this.deps.toolEnvironment,
         ...(this.deps.llmFactory ? { llmFactory: this.deps.llmFactory } : {}),
       });
     } catch (err) {
@@ -206,6 +212,21 @@ export class HostedConversation {
     for (const l of [...this.listeners]) {
       try {
         l.event(event, persisted);
+      } catch (err) {
+        this.log.warn({ err }, 'conversation listener threw');
+      }
+    }
+  }
+
+  /** Forwards a streaming LLM's token delta to the subscribers as a `StreamingDeltaEvent` (not persisted). */
+  publishDelta(delta: { content?: string; reasoning_content?: string }): void {
+    const frame = {
+      kind: 'StreamingDeltaEvent', id: newEventId(), timestamp: naiveTimestamp(), source: 'agent',
+      ...(delta.content ? { content: delta.content } : {}), ...(delta.reasoning_content ? { reasoning_content: delta.reasoning_content } : {}),
+    };
+    for (const l of [...this.listeners]) {
+      try {
+        l.delta(frame);
       } catch (err) {
         this.log.warn({ err }, 'conversation listener threw');
       }

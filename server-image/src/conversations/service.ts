@@ -37,6 +37,8 @@ export interface ConversationServiceOptions {
   paths: PathPolicy;
   log: Logger;
   llmFactory?: LLMFactory;
+  /** The agent's shell environment: the server's own without its secrets. */
+  toolEnvironment: Record<string, string | undefined>;
   /** OH_SECRET_KEY (else the first session key): encrypts client API keys and secrets kept for restarts. */
   secretKey?: string | undefined;
 }
@@ -139,7 +141,7 @@ export class ConversationService {
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
     return new HostedConversation(init, {
       persistencePath: this.opts.conversationsPath, credentials: this.opts.credentials, log: this.opts.log, llmFactory: this.opts.llmFactory,
-      secretStore: this.secretStore, touch: () => this.touch(),
+      secretStore: this.secretStore, touch: () => this.touch(), toolEnvironment: this.opts.toolEnvironment,
     });
   }
 
@@ -227,6 +229,7 @@ export class ConversationService {
     const now = new Date().toISOString();
     const meta: ServerMeta = { title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now };
     let conv: LocalConversation;
+    let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
     try {
       conv = await LocalConversation.create({
         agent: agentInput as never,
@@ -238,6 +241,8 @@ export class ConversationService {
         stuck_detection: req.stuck_detection,
         secrets: req.secrets,
         logger: this.opts.log.child({ conversation_id: id }),
+        onStreamingDelta: (d) => deltas(d),
+        toolEnvironment: this.opts.toolEnvironment,
         ...(this.opts.llmFactory ? { llmFactory: this.opts.llmFactory } : {}),
       });
     } catch (err) {
@@ -255,6 +260,7 @@ export class ConversationService {
       secrets: req.secrets as Record<string, SecretSource>, clientKeys: clientKeys(req.agent),
     });
     hosted.adopt(conv);
+    deltas = (d) => hosted.publishDelta(d);
     hosted.saveMeta();
     hosted.persistSecrets();
     this.byId.set(id, hosted);
