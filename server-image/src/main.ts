@@ -142,7 +142,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   for (const name of Object.keys(process.env)) if (SECRET_ENV.test(name)) delete process.env[name];
   let running: RunningServer;
   try {
-    const conversations = await conversationsExtension(config, log);
+    const conversations = await conversationsExtension(config, log, commandEnvironment(env));
     running = await startServer(config, log, env, conversations);
     const { state } = running;
     conversations.service.onActivity(() => state.touch());
