@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
-import { startServer, type TestServer } from '../support/server.js';
+import { call, startServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
   agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, type Json,
@@ -405,6 +405,13 @@ describe('concurrent run cap', () => {
     await waitForStatus(server, a.id, ['paused']);
     expect((await api(server, 'POST', `/api/conversations/${b.id}/run`, 'Success')).status).toBe(200);
     await waitForStatus(server, b.id, ['finished']);
+
+    const metrics = await call<string>(server, 'GET', '/metrics');
+    expect(metrics.body).toMatch(/^agent_server_conversations\{loaded="true"\} 2$/m);
+    expect(metrics.body).toMatch(/^agent_server_conversation_runs 0$/m);
+    expect(metrics.body).toMatch(/^agent_server_conversation_subscribers 0$/m);
+    const appended = (await allEvents(server, a.id)).length + (await allEvents(server, b.id)).length;
+    expect(metrics.body).toMatch(new RegExp(`^agent_server_conversation_events_total ${appended}$`, 'm'));
   });
 });
 

@@ -34,7 +34,7 @@ export interface HostedDeps {
   secretStore: SecretStore;
   /** The agent's shell environment (the server's own without its secrets). */
   toolEnvironment: Record<string, string | undefined>;
-  /** Advances the server's activity clock (on every event). */
+  /** Called on every persisted event: advances the server's activity clock, counts events. */
   touch: () => void;
 }
 

@@ -89,9 +89,27 @@ export class ConversationService {
     this.secretStore = new SecretStore(opts.secretKey);
   }
 
+  private eventPersisted: () => void = () => undefined;
+
   /** Conversation activity (API calls, every event) advances the server's idle clock through `touch`. */
   onActivity(touch: () => void): void {
     this.touch = touch;
+  }
+
+  /** Called once per event appended to any conversation (metrics). */
+  onEventPersisted(hook: () => void): void {
+    this.eventPersisted = hook;
+  }
+
+  /** Catalog size, loaded conversations and event-socket subscribers, for metrics. */
+  stats(): { total: number; loaded: number; subscribers: number } {
+    let loaded = 0;
+    let subscribers = 0;
+    for (const h of this.byId.values()) {
+      if (h.loaded) loaded++;
+      subscribers += h.subscriberCount;
+    }
+    return { total: this.byId.size, loaded, subscribers };
   }
 
   /** Reads the catalog and reopens conversations that were running when the last process stopped. */
@@ -141,7 +159,11 @@ export class ConversationService {
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
     return new HostedConversation(init, {
       persistencePath: this.opts.conversationsPath, credentials: this.opts.credentials, log: this.opts.log, llmFactory: this.opts.llmFactory,
-      secretStore: this.secretStore, touch: () => this.touch(), toolEnvironment: this.opts.toolEnvironment,
+      secretStore: this.secretStore, toolEnvironment: this.opts.toolEnvironment,
+      touch: () => {
+        this.touch();
+        this.eventPersisted();
+      },
     });
   }
 
