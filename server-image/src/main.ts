@@ -11,6 +11,7 @@ import { BashService } from './bash/service.js';
 import { BashEventStore } from './bash/store.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { conversationsExtension } from './conversations/extension.js';
+import { instrumentConversations } from './conversations/metrics.js';
 import { createApp } from './http/app.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
@@ -146,6 +147,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     running = await startServer(config, log, env, conversations);
     const { state } = running;
     conversations.service.onActivity(() => state.touch());
+    instrumentConversations(conversations.service, running.metrics.registry);
   } catch (err) {
     log.fatal({ err }, 'agent server failed to start');
     process.exit(1);
