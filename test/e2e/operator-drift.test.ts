@@ -123,6 +123,29 @@ describe('suspend and resume', () => {
   });
 });
 
+describe('storage reclaim policy Retain', () => {
+  it('keeps the PVC after the workspace is deleted, and a new workspace of the same name adopts it with its data', async () => {
+    const spec = { storage: { type: 'PersistentVolumeClaim', size: '1Gi', reclaimPolicy: 'Retain' } };
+    await create('kept', spec);
+    let ws = await waitForReason(client, ns.name, 'kept', 'Running');
+    const marker = `retained-${Date.now()}`;
+    await bash(ws, `echo ${marker} > /workspace/retained.txt`);
+    const pvcPath = resourcePath('v1', 'PersistentVolumeClaim', ns.name, 'kept-data');
+    const pvc = await client.get(pvcPath);
+    expect(pvc.metadata!.ownerReferences).toBeUndefined();
+
+    await client.request('DELETE', workspacePath(ns.name, 'kept'));
+    await waitUntil(async () => !(await getOrUndefined(client, resourcePath('v1', 'Service', ns.name, 'kept'))), 'garbage collection of the Service');
+    await waitUntil(async () => !(await pod('kept')), 'the old pod to be gone');
+    expect((await client.get(pvcPath)).metadata!.uid).toBe(pvc.metadata!.uid);
+
+    await create('kept', spec);
+    ws = await waitForReason(client, ns.name, 'kept', 'Running');
+    expect(await bash(ws, 'cat /workspace/retained.txt')).toContain(marker);
+    expect((await client.get(pvcPath)).metadata!.uid).toBe(pvc.metadata!.uid);
+  });
+});
+
 describe('lifetime', () => {
   it('deletes the pod of a workspace past its lifetime and reads Expired', async () => {
     await create('short', { lifetime: { maxLifetime: '20s' } });
