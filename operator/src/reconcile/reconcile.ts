@@ -242,7 +242,7 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
   if (pvc) await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log);
 
   await ensure(desiredService(ws) as KubeObject, c.services.get(n.service, ns), ws, deps, log, 'spec');
-  const serviceReady = true;
+  const serviceReady = true; // ensure() returned: the Service exists and is ours
 
   const np = desiredNetworkPolicy(ws);
   const cachedNp = c.networkPolicies.get(n.networkPolicy, ns);
