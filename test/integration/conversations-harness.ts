@@ -45,10 +45,11 @@ export function assertEvent(event: Json): void {
   assertMatchesSchema(String(event.kind), event);
 }
 
-/** A REST call whose 2xx JSON body must match `type` (an official schema type, or a checker). */
+/** A REST call whose 2xx JSON body must match `type` (an official schema type, or a checker); a 422 body must be the official HttpValidationError. */
 export async function api<T = Json>(server: TestServer, method: string, path: string, type: string | ((body: T) => void) | null,
   init: { json?: unknown; key?: string | null } = {}): Promise<{ status: number; body: T }> {
   const res = await call<T>(server, method, path, init);
+  if (res.status === 422) assertMatchesSchema('HttpValidationError', res.body);
   if (res.status >= 200 && res.status < 300 && type !== null) {
     if (typeof type === 'string') assertMatchesSchema(type, res.body);
     else type(res.body);
