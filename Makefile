@@ -24,10 +24,19 @@ unit: ## Run the unit tier only
 integration: ## Run the integration tier only
 	@bash scripts/test.sh integration
 
+cluster-test: ## Run the cluster tier only (starts the local cluster if needed)
+	@bash scripts/test.sh cluster
+
+e2e: ## Run the e2e tier only (the operator and the server image on the local cluster)
+	@bash scripts/test.sh e2e
+
 lint: ## eslint and tsc
 	@bash scripts/test.sh static
 
-.PHONY: help setup build demo test unit integration lint
+crds: ## Regenerate crds/ from the zod schema in operator/src/api
+	@source scripts/lib.sh && cd "$$ROOT" && npm run -s -w operator crds
+
+.PHONY: help setup build demo test unit integration cluster-test e2e lint crds
 
 cluster-up: ## Start the local test Kubernetes (builds its binaries on first use); kubeconfig in .local/cluster/
 	@bash test/cluster/cluster.sh up
@@ -39,3 +48,8 @@ image: ## Build the agent-server image with podman (localhost/agentworkspace/age
 	@bash test/cluster/image.sh server
 
 .PHONY: cluster-up cluster-down image
+
+bench: ## Run the benchmarks (prints figures)
+	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server.bench.ts
+
+.PHONY: bench
