@@ -60,7 +60,7 @@ describe('bad input to the conversations API', () => {
       ['missing model', { agent: { ...good, llm: { api_key: 'k' } }, workspace: ws }, ['body', 'agent', 'llm', 'model'], /required/i],
       ['unknown provider', { agent: { ...good, llm: { ...good.llm, model: 'nosuch/model' } }, workspace: ws }, ['body', 'agent', 'llm'], /unknown provider "nosuch"/],
       ['ACP agent', { agent: { ...good, kind: 'ACPAgent' }, workspace: ws }, ['body', 'agent', 'kind'], /Agent/],
-      ['agent not an object', { agent: 'gpt', workspace: ws }, ['body', 'agent'], /./],
+      ['agent not an object', { agent: 'gpt', workspace: ws }, ['body', 'agent'], /^Input should be a valid dictionary$/],
       ['missing workspace', { agent: good }, ['body', 'workspace'], /required/i],
       ['relative working_dir', { agent: good, workspace: { type: 'local', working_dir: 'rel/dir' } }, ['body', 'workspace', 'working_dir'], /absolute/],
       ['docker workspace', { agent: good, workspace: { kind: 'DockerWorkspace', working_dir: '/w' } }, ['body', 'workspace', 'kind'], /LocalWorkspace/],
