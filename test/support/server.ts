@@ -4,7 +4,7 @@
 // it from the "agent server listening" log line, so there is no port race.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,23 +35,48 @@ export interface StartOptions {
   args?: string[];
 }
 
-/** True when every source file of `src` has a JavaScript file in `dist` at least as new. */
-function distFresh(src: string, dist: string): boolean {
+/** True when every source file of `src` has a JavaScript file in `dist` and none changed after `built`. */
+function distFresh(src: string, dist: string, built: number): boolean {
   for (const entry of readdirSync(src, { withFileTypes: true })) {
     const path = join(src, entry.name);
     if (entry.isDirectory()) {
-      if (!distFresh(path, join(dist, entry.name))) return false;
+      if (!distFresh(path, join(dist, entry.name), built)) return false;
     } else if (entry.name.endsWith('.ts') && !/\.(test|testkit)\.ts$/.test(entry.name)) {
-      const js = join(dist, entry.name.replace(/\.ts$/, '.js'));
-      if (!existsSync(js) || statSync(js).mtimeMs < statSync(path).mtimeMs) return false;
+      if (!existsSync(join(dist, entry.name.replace(/\.ts$/, '.js'))) || statSync(path).mtimeMs > built) return false;
     }
   }
   return true;
 }
 
-/** Builds server-image (and the sdk it references) when dist is missing or older than src. */
+/** The workspaces the server's JavaScript is built from, by `tsc -b server-image` (it references sdk). */
+const BUILT_PACKAGES = ['sdk', 'server-image'];
+
+/** Where `tsc -b` records a package's build; its mtime stamps the last build this harness ran. */
+const buildInfo = (pkg: string) => join(ROOT, pkg, 'dist', '.tsbuildinfo');
+
+/**
+ * True when a package's last build is at least as new as its package.json and tsconfig files (which change how
+ * it compiles and resolves) and every source file, each of which has its JavaScript file.
+ */
+function packageFresh(pkg: string): boolean {
+  if (!existsSync(buildInfo(pkg))) return false;
+  const built = statSync(buildInfo(pkg)).mtimeMs;
+  const configs = [join(ROOT, pkg, 'package.json'), join(ROOT, pkg, 'tsconfig.json'), join(ROOT, 'tsconfig.base.json')];
+  if (configs.some((file) => statSync(file).mtimeMs > built)) return false;
+  return distFresh(join(ROOT, pkg, 'src'), join(ROOT, pkg, 'dist'), built);
+}
+
+/**
+ * Stamps each package's build with the time it started (`tsc -b` leaves its files untouched when a change did
+ * not alter them), so a source edited during the build still counts as newer.
+ */
+function markBuilt(started: Date): void {
+  for (const pkg of BUILT_PACKAGES) if (existsSync(buildInfo(pkg))) utimesSync(buildInfo(pkg), started, started);
+}
+
+/** Builds server-image and the sdk it runs when either's dist is missing or older than its sources or configs. */
 export function ensureServerBuilt(): void {
-  const fresh = () => distFresh(join(ROOT, 'server-image', 'src'), join(ROOT, 'server-image', 'dist'));
+  const fresh = () => BUILT_PACKAGES.every(packageFresh);
   if (fresh()) return;
   const lock = join(ROOT, 'node_modules', '.cache', 'agent-server-build.lock');
   mkdirSync(dirname(lock), { recursive: true });
@@ -67,14 +92,17 @@ export function ensureServerBuilt(): void {
   }
   try {
     if (!fresh()) {
+      const started = new Date();
       try {
         execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'server-image'], {
           cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` },
         });
+        markBuilt(started);
       } catch (err) {
         // tsc -b still emits when other files have type errors (the static tier reports those);
         // the behaviour under test only needs fresh JavaScript.
+        markBuilt(started);
         if (!fresh()) throw err;
         console.warn(`server-image built with type errors:\n${(err as { stdout?: string }).stdout ?? ''}`);
       }
