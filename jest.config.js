@@ -1,6 +1,6 @@
 // Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules, set by scripts/jest.sh) because
 // @kubernetes/client-node 2.x is ESM-only. ts-jest only transpiles; `tsc` type-checks separately.
-// Timeouts are generous safety nets, not performance assertions: the machines are shared and noisy.
+// Per-tier test timeouts are set by scripts/test.sh (Jest ignores testTimeout inside `projects`).
 // Tiers are Jest projects, selected with --selectProjects: unit, integration, cluster, e2e.
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -16,9 +16,9 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,server-image,operator}/src/**/*.test.ts'], testTimeout: 30_000 },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testTimeout: 120_000 },
-    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'], testTimeout: 300_000 },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 300_000 },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,server-image,operator}/src/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

@@ -15,11 +15,16 @@ phase_start "setup"
 if ! bash scripts/setup.sh; then echo "setup failed"; echo "setup: 0 passed, 1 failed"; exit 1; fi
 phase_end
 
+# Per-test safety-net timeouts by tier (Jest ignores testTimeout inside `projects`), not performance
+# assertions. --forceExit: a handle leaked by a failing test must not hang CI; the summary is read
+# from the JSON results either way.
+declare -A TIMEOUT_MS=([unit]=30000 [integration]=120000 [cluster]=300000 [e2e]=300000)
+
 run_jest_tier() { # tier
   local tier=$1 out=".test-results/$1.json"
   mkdir -p .test-results; rm -f "$out"
   NODE_OPTIONS="--experimental-vm-modules --no-warnings" jest --selectProjects "$tier" --passWithNoTests \
-    --json --outputFile "$out" ${JEST_ARGS:-} || true
+    --testTimeout "${TIMEOUT_MS[$tier]:-60000}" --forceExit --json --outputFile "$out" ${JEST_ARGS:-} || true
   node scripts/summarize-jest.js "$out" "$tier"
 }
 
