@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:40123` */
@@ -25,9 +26,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-/** Listens on `host:port` (port 0 picks one) and resolves once bound. */
-export function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
-  const server: Server = createServer(handler);
+/**
+ * Handles one request; `closing` aborts when the server closes, so a handler stops waiting (see `sleep`) instead
+ * of keeping the process alive.
+ */
+export type Handler = (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => void;
+
+/**
+ * Listens on `host:port` (port 0 picks one) and resolves once bound. `close()` aborts `closing`, destroys every
+ * open connection (streams and delayed replies included) and resolves once the port is released.
+ */
+export function listen(handler: Handler, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
+  const closing = new AbortController();
+  const server: Server = createServer((req, res) => handler(req, res, closing.signal));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -35,12 +46,17 @@ export function listen(handler: (req: IncomingMessage, res: ServerResponse) => v
       resolve({
         url: `http://${host}:${addr.port}`,
         port: addr.port,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        close: () => new Promise<void>((r) => {
+          closing.abort();
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
       });
     });
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`; rejects with an AbortError, clearing the timer, once `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, signal ? { signal } : {});
 }

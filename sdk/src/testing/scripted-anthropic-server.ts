@@ -47,7 +47,7 @@ export async function startScriptedAnthropicServer(opts: ScriptedServerOptions):
   const seenKeys = new Set<string>();
   const seenModels: string[] = [];
   const seenStream: boolean[] = [];
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== '/v1/messages') {
       return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${path}` } });
@@ -75,7 +75,7 @@ export async function startScriptedAnthropicServer(opts: ScriptedServerOptions):
       const type = r.status === 429 ? 'rate_limit_error' : r.status === 529 ? 'overloaded_error' : 'api_error';
       return sendJson(res, r.status, { type: 'error', error: { type, message: r.message } }, headers);
     }
-    if (r.delayMs) await sleep(r.delayMs);
+    if (r.delayMs) await sleep(r.delayMs, closing);
     const content = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
     const calls = r.message.tool_calls ?? [];
     const model = body.model ?? 'scripted';
@@ -110,8 +110,11 @@ export async function startScriptedAnthropicServer(opts: ScriptedServerOptions):
     send('message_stop', {});
     res.end();
   };
-  const server = await listen((req, res) => {
-    handle(req, res).catch((err: unknown) => { if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }); else res.end(); });
+  const server = await listen((req, res, closing) => {
+    handle(req, res, closing).catch((err: unknown) => {
+      if (closing.aborted) return; // the server closed mid-reply; its connections are gone
+      if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }); else res.end();
+    });
   }, opts.port ?? 0, opts.host ?? '127.0.0.1');
   return { ...server, player, seenKeys, seenModels, seenStream };
 }

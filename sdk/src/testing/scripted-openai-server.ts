@@ -53,7 +53,7 @@ export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Pr
   const seenKeys = new Set<string>();
   const seenModels: string[] = [];
   const seenStream: boolean[] = [];
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
       return sendJson(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', created: 0, owned_by: 'scripted' }] });
@@ -82,7 +82,7 @@ export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Pr
       const headers: Record<string, string> = r.retryAfter !== undefined ? { 'retry-after': String(r.retryAfter) } : {};
       return sendJson(res, r.status, { error: { message: r.message, type: r.status === 429 ? 'rate_limit_exceeded' : 'server_error' } }, headers);
     }
-    if (r.delayMs) await sleep(r.delayMs);
+    if (r.delayMs) await sleep(r.delayMs, closing);
     const content = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
     const calls = r.message.tool_calls ?? [];
     const model = body.model ?? 'scripted';
@@ -115,8 +115,11 @@ export async function startScriptedOpenAIServer(opts: ScriptedServerOptions): Pr
     if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: r.id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   };
-  const server = await listen((req, res) => {
-    handle(req, res).catch((err: unknown) => { if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error' } }); else res.end(); });
+  const server = await listen((req, res, closing) => {
+    handle(req, res, closing).catch((err: unknown) => {
+      if (closing.aborted) return; // the server closed mid-reply; its connections are gone
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error' } }); else res.end();
+    });
   }, opts.port ?? 0, opts.host ?? '127.0.0.1');
   return { ...server, player, seenKeys, seenModels, seenStream };
 }
