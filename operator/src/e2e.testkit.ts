@@ -8,6 +8,7 @@
  * AGENTWORKSPACE_KUBECONFIG's). The server image is SERVER_IMAGE when set, else the one `make image`
  * builds, rebuilt once per test file so it holds the current code.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -217,6 +218,58 @@ export function startOperator(options: { kubeconfig: string; namespaces: string[
       if (proc.exitCode === null) proc.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+/** What `useOperatorInNamespace` set up; each getter reads it once its `beforeAll` has run. */
+export interface OperatorInNamespace {
+  /** The admin client. */
+  readonly client: KubeClient;
+  /** The fresh namespace the operator watches. */
+  readonly namespace: string;
+  /** The running operator; a test that restarts it assigns the new one here, for `afterAll` to stop. */
+  operator: OperatorProcess;
+  /** The kubeconfig impersonating the operator's ServiceAccount. */
+  readonly kubeconfig: string;
+}
+
+/**
+ * Registers a test file's `beforeAll`/`afterAll` for one operator, under operator/rbac.yaml's rules, watching one
+ * fresh namespace named from `prefix`: the cluster, CRD and RBAC are set up, the operator started and (unless
+ * `waitForHealth` is false) serving; afterwards it is stopped (SIGTERM, or SIGKILL with `kill`), its logs printed
+ * when E2E_SHOW_LOGS is set, and the namespace deleted.
+ */
+export function useOperatorInNamespace(
+  prefix: string,
+  options: { serviceAccount?: string; env?: Record<string, string>; waitForHealth?: boolean; kill?: boolean } = {},
+): OperatorInNamespace {
+  let client: KubeClient | undefined;
+  let ns: { name: string; remove: () => Promise<void> } | undefined;
+  let operator: OperatorProcess | undefined;
+  let kubeconfig: string | undefined;
+  beforeAll(async () => {
+    client = await setUpCluster();
+    await installCrd(client);
+    kubeconfig = await installOperatorRbac(client, options.serviceAccount);
+    ns = await createNamespace(client, prefix);
+    operator = startOperator({ kubeconfig, namespaces: [ns.name], ...(options.env ? { env: options.env } : {}) });
+    if (options.waitForHealth !== false) await operator.healthPort();
+  }, 30 * 60_000);
+  afterAll(async () => {
+    await (options.kill ? operator?.kill() : operator?.stop());
+    if (operator && process.env.E2E_SHOW_LOGS) console.log(operator.logs());
+    await ns?.remove();
+  }, 60_000);
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is read before useOperatorInNamespace's beforeAll ran`);
+    return value;
+  };
+  return {
+    get client() { return ready(client, 'client'); },
+    get namespace() { return ready(ns, 'namespace').name; },
+    get operator() { return ready(operator, 'operator'); },
+    set operator(replacement: OperatorProcess) { operator = replacement; },
+    get kubeconfig() { return ready(kubeconfig, 'kubeconfig'); },
   };
 }
 

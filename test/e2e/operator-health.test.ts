@@ -2,38 +2,22 @@
 // its watches stay broken (here: its RBAC binding is removed) and recover once the watches do
 // (informers restarted with backoff); SIGTERM is a graceful exit 0 that releases the Lease; bad
 // configuration is refused at start naming the setting.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  OPERATOR_NAMESPACE, ROOT, setUpCluster, createNamespace, installCrd, installOperatorRbac, startOperator, waitForReason, waitUntil,
-  type OperatorProcess,
+  OPERATOR_NAMESPACE, ROOT, installOperatorRbac, startOperator, waitForReason, waitUntil, useOperatorInNamespace,
 } from '../../operator/src/e2e.testkit.js';
-import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
+import { resourcePath, type KubeObject } from '../../operator/src/kube/client.js';
 
 const SA = 'agent-workspace-operator-health';
-let client: KubeClient;
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-let kubeconfig: string;
+// Without leader election: with the RBAC binding removed, a leader could not renew its Lease and
+// would exit (by design), which is not what this test looks at.
+const cluster = useOperatorInNamespace('aw-health', {
+  serviceAccount: SA, env: { WATCH_STALE_MS: '3000', LEADER_ELECT: 'false' }, waitForHealth: false, kill: true,
+});
 
-beforeAll(async () => {
-  client = await setUpCluster();
-  await installCrd(client);
-  kubeconfig = await installOperatorRbac(client, SA);
-  ns = await createNamespace(client, 'aw-health');
-  // Without leader election: with the RBAC binding removed, a leader could not renew its Lease and
-  // would exit (by design), which is not what this test looks at.
-  operator = startOperator({ kubeconfig, namespaces: [ns.name], env: { WATCH_STALE_MS: '3000', LEADER_ELECT: 'false' } });
-}, 30 * 60_000);
-
-afterAll(async () => {
-  await operator?.kill();
-  if (operator && process.env.E2E_SHOW_LOGS) console.log(operator.logs());
-  await ns?.remove();
-}, 60_000);
-
-const probe = async (path: string) => (await fetch(`http://127.0.0.1:${await operator.healthPort()}${path}`)).status;
+const probe = async (path: string) => (await fetch(`http://127.0.0.1:${await cluster.operator.healthPort()}${path}`)).status;
 
 describe('health endpoints', () => {
   it('are 200 once the caches have synced', async () => {
@@ -43,39 +27,39 @@ describe('health endpoints', () => {
   });
 
   it('turn 503 while the watches stay broken and recover with them', async () => {
-    const binding = await client.get(`/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${SA}`);
-    await client.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${SA}`);
+    const binding = await cluster.client.get(`/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${SA}`);
+    await cluster.client.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${SA}`);
     // A watch ends at the latest when the API server closes it; the relist is then refused (403).
     await waitUntil(async () => (await probe('/readyz')) === 503, '/readyz 503 with the RBAC binding gone', 600_000, 1000);
     expect(await probe('/healthz')).toBe(503);
-    await client.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    await cluster.client.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
       body: { ...binding, metadata: { name: SA } },
     });
     await waitUntil(async () => (await probe('/readyz')) === 200, '/readyz 200 after the binding is back', 120_000, 500);
     expect(await probe('/healthz')).toBe(200);
     // …and it reconciles again.
-    await client.create({ apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace', metadata: { name: 'after', namespace: ns.name }, spec: {} } as KubeObject);
-    await waitForReason(client, ns.name, 'after', 'Running');
+    await cluster.client.create({ apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace', metadata: { name: 'after', namespace: cluster.namespace }, spec: {} } as KubeObject);
+    await waitForReason(cluster.client, cluster.namespace, 'after', 'Running');
   }, 900_000);
 
   it('exits 0 on SIGTERM and a leader releases the Lease', async () => {
-    await operator.stop();
-    expect(operator.proc.exitCode).toBe(0);
-    operator = startOperator({ kubeconfig: await installOperatorRbac(client), namespaces: [ns.name] });
-    await waitUntil(async () => (await probe('/metrics')) === 200 && (await operator.metric('agentworkspace_leader')) === 1, 'leadership');
-    await operator.stop();
-    expect(operator.proc.exitCode).toBe(0);
-    const lease = await client.get<KubeObject & { spec?: { holderIdentity?: string | null } }>(
-      resourcePath('coordination.k8s.io/v1', 'Lease', OPERATOR_NAMESPACE, `agent-workspace-operator-${ns.name}`),
+    await cluster.operator.stop();
+    expect(cluster.operator.proc.exitCode).toBe(0);
+    cluster.operator = startOperator({ kubeconfig: await installOperatorRbac(cluster.client), namespaces: [cluster.namespace] });
+    await waitUntil(async () => (await probe('/metrics')) === 200 && (await cluster.operator.metric('agentworkspace_leader')) === 1, 'leadership');
+    await cluster.operator.stop();
+    expect(cluster.operator.proc.exitCode).toBe(0);
+    const lease = await cluster.client.get<KubeObject & { spec?: { holderIdentity?: string | null } }>(
+      resourcePath('coordination.k8s.io/v1', 'Lease', OPERATOR_NAMESPACE, `agent-workspace-operator-${cluster.namespace}`),
     );
     expect(lease.spec?.holderIdentity ?? null).toBeNull();
-    expect(operator.logs()).toContain('"msg":"released leadership"');
+    expect(cluster.operator.logs()).toContain('"msg":"released leadership"');
   });
 });
 
 describe('configuration', () => {
   it('refuses invalid settings at start, naming each one, with exit code 2', () => {
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'operator/bin/agent-operator.js'), '--workers', '0', '--kubeconfig', kubeconfig], {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'operator/bin/agent-operator.js'), '--workers', '0', '--kubeconfig', cluster.kubeconfig], {
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'chatty' },
       encoding: 'utf8',
     });

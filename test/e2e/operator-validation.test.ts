@@ -1,42 +1,22 @@
 // Invalid AgentWorkspaces on the real API server: what the schema and its CEL rules refuse (with a
 // message naming the field), what only the operator can tell (a terminal condition, not retried), a
 // same-named object the operator does not own (reported, left unchanged), and a missing image.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import {
-  setUpCluster, createNamespace, installCrd, installOperatorRbac, readyOf, startOperator, upsert, waitForReason, workspacePath,
-  type OperatorProcess, type Workspace,
-} from '../../operator/src/e2e.testkit.js';
-import { KubeApiError, resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
+import { describe, it, expect } from '@jest/globals';
+import { readyOf, upsert, waitForReason, workspacePath, useOperatorInNamespace, type Workspace } from '../../operator/src/e2e.testkit.js';
+import { KubeApiError, resourcePath, type KubeObject } from '../../operator/src/kube/client.js';
 
-let client: KubeClient;
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  client = await setUpCluster();
-  await installCrd(client);
-  const kubeconfig = await installOperatorRbac(client);
-  ns = await createNamespace(client, 'aw-invalid');
-  operator = startOperator({ kubeconfig, namespaces: [ns.name] });
-  await operator.healthPort();
-}, 30 * 60_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  if (operator && process.env.E2E_SHOW_LOGS) console.log(operator.logs());
-  await ns?.remove();
-}, 60_000);
+const cluster = useOperatorInNamespace('aw-invalid');
 
 const workspace = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'agentworkspace.dev/v1alpha1',
   kind: 'AgentWorkspace',
-  metadata: { name, namespace: ns.name },
+  metadata: { name, namespace: cluster.namespace },
   spec,
 });
 
 async function refusal(obj: KubeObject): Promise<string> {
   try {
-    await client.create(obj);
+    await cluster.client.create(obj);
   } catch (err) {
     expect(err).toBeInstanceOf(KubeApiError);
     expect((err as KubeApiError).code).toBe(422);
@@ -65,10 +45,10 @@ describe('the API server refuses invalid specs, naming the field', () => {
   });
 
   it('refuses a change of storage once the workspace exists (CEL transition rule)', async () => {
-    await client.create(workspace('immutable-storage', { suspended: true }));
+    await cluster.client.create(workspace('immutable-storage', { suspended: true }));
     let message = '';
     try {
-      await client.mergePatch(workspace('immutable-storage', {}), { spec: { storage: { type: 'PersistentVolumeClaim' } } });
+      await cluster.client.mergePatch(workspace('immutable-storage', {}), { spec: { storage: { type: 'PersistentVolumeClaim' } } });
     } catch (err) {
       message = (err as KubeApiError).body?.message ?? '';
     }
@@ -81,7 +61,7 @@ describe('the API server refuses invalid specs, naming the field', () => {
 async function settledReconcileCount(): Promise<number> {
   let last = -1;
   for (;;) {
-    const now = await operator.metric('agentworkspace_reconcile_total');
+    const now = await cluster.operator.metric('agentworkspace_reconcile_total');
     if (now === last) return now;
     last = now;
     await new Promise((r) => setTimeout(r, 3000));
@@ -90,41 +70,41 @@ async function settledReconcileCount(): Promise<number> {
 
 describe('what only the operator can tell ends in a terminal condition without a retry storm', () => {
   it('a missing LLM credentials Secret → InvalidSpec naming spec.llm.secretName, not retried', async () => {
-    await client.create(workspace('no-llm-secret', { llm: { secretName: 'missing-llm' } }));
-    const ws = await waitForReason(client, ns.name, 'no-llm-secret', 'InvalidSpec');
+    await cluster.client.create(workspace('no-llm-secret', { llm: { secretName: 'missing-llm' } }));
+    const ws = await waitForReason(cluster.client, cluster.namespace, 'no-llm-secret', 'InvalidSpec');
     expect(readyOf(ws)!.message).toMatch(/spec\.llm\.secretName: Secret "missing-llm" not found/);
     const before = await settledReconcileCount();
     await new Promise((r) => setTimeout(r, 5000));
-    expect(await operator.metric('agentworkspace_reconcile_total')).toBe(before);
-    expect(await operator.metric('agentworkspace_reconcile_errors_total', { kind: 'transient' })).toBe(0);
+    expect(await cluster.operator.metric('agentworkspace_reconcile_total')).toBe(before);
+    expect(await cluster.operator.metric('agentworkspace_reconcile_errors_total', { kind: 'transient' })).toBe(0);
     // No pod was created for it.
-    const pods = await client.list(resourcePath('v1', 'Pod', ns.name), 'agentworkspace.dev/workspace=no-llm-secret');
+    const pods = await cluster.client.list(resourcePath('v1', 'Pod', cluster.namespace), 'agentworkspace.dev/workspace=no-llm-secret');
     expect(pods.items).toEqual([]);
   });
 
   it('a memory limit below its request → InvalidSpec quoting the API server', async () => {
-    await client.create(workspace('bad-resources', { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } }));
-    const ws = await waitForReason(client, ns.name, 'bad-resources', 'InvalidSpec');
+    await cluster.client.create(workspace('bad-resources', { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } }));
+    const ws = await waitForReason(cluster.client, cluster.namespace, 'bad-resources', 'InvalidSpec');
     expect(readyOf(ws)!.message).toMatch(/refused the Pod/);
     expect(readyOf(ws)!.message).toMatch(/resources\.requests/);
   });
 
   it('a Service of the same name that it does not own → ResourceConflict, and the Service is left unchanged', async () => {
-    const foreign = await client.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'taken', namespace: ns.name, labels: { owner: 'someone-else' } },
+    const foreign = await cluster.client.create({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'taken', namespace: cluster.namespace, labels: { owner: 'someone-else' } },
       spec: { ports: [{ port: 9999 }], selector: { app: 'other' } },
     } as KubeObject);
-    await client.create(workspace('taken', {}));
-    const ws = await waitForReason(client, ns.name, 'taken', 'ResourceConflict');
+    await cluster.client.create(workspace('taken', {}));
+    const ws = await waitForReason(cluster.client, cluster.namespace, 'taken', 'ResourceConflict');
     expect(readyOf(ws)!.message).toMatch(/Service "taken" already exists and is not owned by this workspace/);
-    const after = await client.get(resourcePath('v1', 'Service', ns.name, 'taken'));
+    const after = await cluster.client.get(resourcePath('v1', 'Service', cluster.namespace, 'taken'));
     expect(after.metadata!.resourceVersion).toBe(foreign.metadata!.resourceVersion);
     expect(after.metadata!.ownerReferences).toBeUndefined();
   });
 
   it('a missing image → ImagePullFailed', async () => {
-    await upsert(client, workspace('no-image', { image: 'localhost/agentworkspace/does-not-exist:1' }));
-    const ws: Workspace = await waitForReason(client, ns.name, 'no-image', 'ImagePullFailed');
+    await upsert(cluster.client, workspace('no-image', { image: 'localhost/agentworkspace/does-not-exist:1' }));
+    const ws: Workspace = await waitForReason(cluster.client, cluster.namespace, 'no-image', 'ImagePullFailed');
     expect(readyOf(ws)).toMatchObject({ status: 'False' });
     expect(readyOf(ws)!.message).toMatch(/does-not-exist/);
     expect(ws.status!.url).toBeUndefined();
@@ -132,6 +112,6 @@ describe('what only the operator can tell ends in a terminal condition without a
 });
 
 it('stores only the workspaces the API server accepted', async () => {
-  const list = await client.list(workspacePath(ns.name));
+  const list = await cluster.client.list(workspacePath(cluster.namespace));
   expect(list.items.map((w) => w.metadata!.name).sort()).toEqual(['bad-resources', 'immutable-storage', 'no-image', 'no-llm-secret', 'taken']);
 });

@@ -2,34 +2,17 @@
 // exactly its RBAC (impersonating its ServiceAccount) and the real agent-server image in a container:
 // applies → children exactly as expected → Ready + status.url → the server answers at the pod's
 // address with the generated key and refuses without it → deleting the workspace removes every child.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  ROOT, SERVER_IMAGE, setUpCluster, createNamespace, getOrUndefined, installCrd, installOperatorRbac, readyOf, sessionKeyOf,
-  startOperator, upsert, waitForReason, waitUntil, workspacePath, type OperatorProcess, type Workspace,
+  ROOT, SERVER_IMAGE, getOrUndefined, readyOf, sessionKeyOf, upsert, waitForReason, waitUntil, workspacePath,
+  useOperatorInNamespace, type Workspace,
 } from '../../operator/src/e2e.testkit.js';
-import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
+import { resourcePath, type KubeObject } from '../../operator/src/kube/client.js';
 
-let client: KubeClient;
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  client = await setUpCluster();
-  await installCrd(client);
-  const kubeconfig = await installOperatorRbac(client);
-  ns = await createNamespace(client, 'aw-example');
-  operator = startOperator({ kubeconfig, namespaces: [ns.name] });
-  await operator.healthPort();
-}, 30 * 60_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  if (operator && process.env.E2E_SHOW_LOGS) console.log(operator.logs());
-  await ns?.remove();
-}, 60_000);
+const cluster = useOperatorInNamespace('aw-example');
 
 const owner = (ws: Workspace) => [{ apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace', name: 'example', uid: ws.metadata!.uid, controller: true, blockOwnerDeletion: true }];
 const labels = {
@@ -44,7 +27,7 @@ describe('the example AgentWorkspace', () => {
 
   it('applies, with the defaults the CRD documents', async () => {
     const example = parse(readFileSync(join(ROOT, 'examples/agentworkspace.yaml'), 'utf8')) as KubeObject;
-    ws = (await upsert(client, { ...example, metadata: { ...example.metadata, namespace: ns.name } })) as Workspace;
+    ws = (await upsert(cluster.client, { ...example, metadata: { ...example.metadata, namespace: cluster.namespace } })) as Workspace;
     expect(ws.spec).toEqual({
       imagePullPolicy: 'IfNotPresent',
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
@@ -57,10 +40,10 @@ describe('the example AgentWorkspace', () => {
   });
 
   it('becomes Ready with status.url once the server passes its readiness probe', async () => {
-    ws = await waitForReason(client, ns.name, 'example', 'Running');
+    ws = await waitForReason(cluster.client, cluster.namespace, 'example', 'Running');
     expect(readyOf(ws)).toMatchObject({ status: 'True', reason: 'Running' });
     expect(ws.status).toMatchObject({
-      url: `http://example.${ns.name}.svc.cluster.local:8000`,
+      url: `http://example.${cluster.namespace}.svc.cluster.local:8000`,
       podName: 'example',
       sessionKeySecretName: 'example-session-key',
       sessionKeySecretKey: 'sessionApiKey',
@@ -74,13 +57,13 @@ describe('the example AgentWorkspace', () => {
   });
 
   it('creates exactly the expected children, field by field', async () => {
-    const secret = await client.get<KubeObject & { type?: string; data?: Record<string, string> }>(resourcePath('v1', 'Secret', ns.name, 'example-session-key'));
+    const secret = await cluster.client.get<KubeObject & { type?: string; data?: Record<string, string> }>(resourcePath('v1', 'Secret', cluster.namespace, 'example-session-key'));
     expect(secret.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
     expect(secret.type).toBe('Opaque');
     expect(Object.keys(secret.data!)).toEqual(['sessionApiKey']);
     expect(Buffer.from(Buffer.from(secret.data!.sessionApiKey!, 'base64').toString(), 'base64url')).toHaveLength(32);
 
-    const svc = await client.get<KubeObject & { spec: Record<string, unknown> }>(resourcePath('v1', 'Service', ns.name, 'example'));
+    const svc = await cluster.client.get<KubeObject & { spec: Record<string, unknown> }>(resourcePath('v1', 'Service', cluster.namespace, 'example'));
     expect(svc.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
     expect(svc.spec).toMatchObject({
       type: 'ClusterIP',
@@ -88,7 +71,7 @@ describe('the example AgentWorkspace', () => {
       ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }],
     });
 
-    const pod = await client.get<KubeObject & { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } }>(resourcePath('v1', 'Pod', ns.name, 'example'));
+    const pod = await cluster.client.get<KubeObject & { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } }>(resourcePath('v1', 'Pod', cluster.namespace, 'example'));
     expect(pod.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
     expect(pod.metadata!.annotations!['agentworkspace.dev/spec-hash']).toMatch(/^[0-9a-f]{16}$/);
     expect(pod.spec).toMatchObject({
@@ -118,14 +101,14 @@ describe('the example AgentWorkspace', () => {
       { name: 'OH_BASH_EVENTS_DIR', value: '/workspace/bash_events' },
     ]);
 
-    expect(await getOrUndefined(client, resourcePath('v1', 'PersistentVolumeClaim', ns.name, 'example-data'))).toBeUndefined();
-    expect(await getOrUndefined(client, resourcePath('networking.k8s.io/v1', 'NetworkPolicy', ns.name, 'example'))).toBeUndefined();
-    const managed = await client.list(resourcePath('v1', 'Pod', ns.name), 'app.kubernetes.io/managed-by=agent-workspace-operator');
+    expect(await getOrUndefined(cluster.client, resourcePath('v1', 'PersistentVolumeClaim', cluster.namespace, 'example-data'))).toBeUndefined();
+    expect(await getOrUndefined(cluster.client, resourcePath('networking.k8s.io/v1', 'NetworkPolicy', cluster.namespace, 'example'))).toBeUndefined();
+    const managed = await cluster.client.list(resourcePath('v1', 'Pod', cluster.namespace), 'app.kubernetes.io/managed-by=agent-workspace-operator');
     expect(managed.items.map((p) => p.metadata!.name)).toEqual(['example']);
   });
 
   it('serves the agent server at the pod address with the generated key, and refuses without it', async () => {
-    const key = await sessionKeyOf(client, ws);
+    const key = await sessionKeyOf(cluster.client, ws);
     expect(key.length).toBeGreaterThanOrEqual(43);
     const base = `http://${ws.status!.podIP}:8000`;
     const ok = await fetch(`${base}/api/bash/bash_events/search`, { headers: { 'X-Session-API-Key': key } });
@@ -138,24 +121,24 @@ describe('the example AgentWorkspace', () => {
   });
 
   it('reports Ready in metrics and recorded Events on the transitions', async () => {
-    expect(await operator.metric('agentworkspace_workspaces', { ready: 'True', reason: 'Running' })).toBe(1);
-    expect(await operator.metric('agentworkspace_time_to_ready_seconds_count')).toBeGreaterThanOrEqual(1);
-    const events = await client.list(`/api/v1/namespaces/${ns.name}/events`);
+    expect(await cluster.operator.metric('agentworkspace_workspaces', { ready: 'True', reason: 'Running' })).toBe(1);
+    expect(await cluster.operator.metric('agentworkspace_time_to_ready_seconds_count')).toBeGreaterThanOrEqual(1);
+    const events = await cluster.client.list(`/api/v1/namespaces/${cluster.namespace}/events`);
     const reasons = events.items.filter((e) => (e.involvedObject as { kind?: string }).kind === 'AgentWorkspace').map((e) => e.reason);
     expect(reasons).toContain('Running');
   });
 
   it('removes every child when the workspace is deleted', async () => {
-    await client.request('DELETE', workspacePath(ns.name, 'example'));
+    await cluster.client.request('DELETE', workspacePath(cluster.namespace, 'example'));
     const kinds = [['v1', 'Pod'], ['v1', 'Service'], ['v1', 'Secret'], ['v1', 'PersistentVolumeClaim'], ['networking.k8s.io/v1', 'NetworkPolicy']] as const;
     // Garbage collection deletes every child. A pod is "deleted" once it carries a deletionTimestamp:
     // its final removal after SIGTERM is the node's (kubelet's) part, not the operator's or GC's.
     const remaining = async () => {
-      const lists = await Promise.all(kinds.map(([v, k]) => client.list(resourcePath(v, k, ns.name), 'agentworkspace.dev/workspace=example')));
+      const lists = await Promise.all(kinds.map(([v, k]) => cluster.client.list(resourcePath(v, k, cluster.namespace), 'agentworkspace.dev/workspace=example')));
       return lists.flatMap((l) => l.items).filter((o) => !(o.kind === 'Pod' && o.metadata?.deletionTimestamp));
     };
     await waitUntil(async () => (await remaining()).length === 0, 'garbage collection of the children');
     expect(await remaining()).toEqual([]);
-    expect(await getOrUndefined(client, workspacePath(ns.name, 'example'))).toBeUndefined();
+    expect(await getOrUndefined(cluster.client, workspacePath(cluster.namespace, 'example'))).toBeUndefined();
   });
 });
