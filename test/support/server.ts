@@ -146,7 +146,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   });
   let logs = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent server did not start:\n${logs}`)), 30_000);
     const onData = (chunk: Buffer) => {
       logs += chunk.toString();
@@ -163,6 +163,16 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       reject(new Error(`agent server exited with ${code} before listening:\n${logs}`));
     });
   });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (err) {
+    // A server that never listened is not left behind: no orphan process, no temporary directory.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   let stopped: Promise<number | null> | undefined;
   return {
     url, key, dataDir, process: child,
