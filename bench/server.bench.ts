@@ -6,12 +6,12 @@
 // Run: `make bench` (or `tsx bench/server.bench.ts` with node_modules/.bin first on PATH).
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startScriptedOpenAIServer, type ScriptedServer } from '@agentworkspace/sdk';
-import { call, ensureServerBuilt, NODE, SERVER_BIN, startServer, type TestServer } from '../test/support/server.js';
+import { call, ensureServerBuilt, NODE, startServer, type TestServer } from '../test/support/server.js';
 
 const STARTUPS = 3;
 const EXEC_WARMUP = 5;
@@ -80,37 +80,10 @@ function expectOk(label: string, res: { status: number; body: unknown }): void {
   if (res.status < 200 || res.status >= 300) throw new Error(`${label}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
 }
 
-/**
- * Kills the agent servers this process spawned that are not in `servers` (startServer gives no handle when
- * the start fails, and leaves the child running) and removes their temporary data directories.
- */
-function killOrphanedServers(): void {
-  const known = new Set([...servers].map((s) => s.process.pid));
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || known.has(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SERVER_BIN)) continue;
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      process.kill(pid, 'SIGKILL');
-      if (cwd.startsWith(join(tmpdir(), 'agent-server-test-'))) rmSync(cwd, { recursive: true, force: true });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-}
-
 async function start(env: Record<string, string> = {}): Promise<TestServer> {
-  try {
-    const server = await startServer({ env });
-    servers.add(server);
-    return server;
-  } catch (err) {
-    killOrphanedServers();
-    throw err;
-  }
+  const server = await startServer({ env });
+  servers.add(server);
+  return server;
 }
 
 async function stop(server: TestServer): Promise<void> {
@@ -281,7 +254,6 @@ async function cleanup(): Promise<void> {
   await Promise.allSettled([...models].map((m) => m.close()));
   servers.clear();
   models.clear();
-  killOrphanedServers();
   rmSync(scratch, { recursive: true, force: true });
 }
 
