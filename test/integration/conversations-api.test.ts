@@ -3,12 +3,12 @@
 // the cap on concurrent runs.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
-import { call, startServer, type TestServer } from '../support/server.js';
+import { call } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, type Json,
+  agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -18,21 +18,7 @@ const hex = (id: string) => id.replaceAll('-', '');
 const text = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('conversations API', () => {
-  let server: TestServer;
-  const llms: ScriptedServer[] = [];
-  const llm = async (turns: Json[]) => {
-    const s = await scriptedLLM({ turns: turns as never });
-    llms.push(s);
-    return s;
-  };
-
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await Promise.all(llms.map((l) => l.close()));
-  });
+  const { server, llm } = useServerWithModels();
 
   it('creates (201), is idempotent on conversation_id (200), accepts both workspace dialects and both id forms', async () => {
     const model = await llm([{ text: 'hi' }]);
@@ -266,22 +252,15 @@ describe('conversations API', () => {
 });
 
 describe('fork', () => {
-  let server: TestServer;
   let model: ScriptedServer;
 
-  beforeAll(async () => {
-    model = await scriptedLLM({
-      turns: [
-        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo original' } }] },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'original done' } }] },
-        { text: 'the fork continues on its own' },
-      ],
-    });
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'echo original' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'original done' } }] },
+      { text: 'the fork continues on its own' },
+    ]);
+    return {};
   });
 
   it('copies events up to an event into a new conversation that continues on its own (201; 409 taken id; 404 unknown event)', async () => {
@@ -320,21 +299,14 @@ describe('fork', () => {
 
 describe('server-side LLM credentials', () => {
   const SERVER_KEY = 'sk-server-side-secret-0042';
-  let server: TestServer;
   let model: ScriptedServer;
 
-  beforeAll(async () => {
-    model = await scriptedLLM({
-      turns: [
-        { tool_calls: [{ name: 'terminal', arguments: { command: 'env | grep -c -E "LLM_API_KEY|OH_SESSION_API_KEYS" || true' } }] },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'ok' } }], expect_tool_result_contains: '0' },
-      ],
-    }, SERVER_KEY);
-    server = await startServer({ env: { LLM_MODEL: 'openai/scripted', LLM_API_KEY: SERVER_KEY, LLM_BASE_URL: `${model.url}/v1` } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'env | grep -c -E "LLM_API_KEY|OH_SESSION_API_KEYS" || true' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'ok' } }], expect_tool_result_contains: '0' },
+    ], SERVER_KEY);
+    return { env: { LLM_MODEL: 'openai/scripted', LLM_API_KEY: SERVER_KEY, LLM_BASE_URL: `${model.url}/v1` } };
   });
 
   it('uses them for a spec without a key, never returns them, and keeps them from the agent', async () => {
@@ -375,19 +347,13 @@ describe('server-side LLM credentials', () => {
 });
 
 describe('concurrent run cap', () => {
-  let server: TestServer;
   let slow: ScriptedServer;
   let quick: ScriptedServer;
 
-  beforeAll(async () => {
-    slow = await scriptedLLM({ turns: [{ text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'a' } }], delay_ms: 5000 }] });
-    quick = await scriptedLLM({ turns: [{ text: 'quick answer' }] });
-    server = await startServer({ env: { OH_MAX_CONCURRENT_RUNS: '1' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await slow?.close();
-    await quick?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    slow = await llm([{ text: 'slow', tool_calls: [{ name: 'think', arguments: { thought: 'a' } }], delay_ms: 5000 }]);
+    quick = await llm([{ text: 'quick answer' }]);
+    return { env: { OH_MAX_CONCURRENT_RUNS: '1' } };
   });
 
   it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 503 naming the limit, appending nothing', async () => {
@@ -416,23 +382,16 @@ describe('concurrent run cap', () => {
 });
 
 describe('idle conversations', () => {
-  let server: TestServer;
   let model: ScriptedServer;
 
-  beforeAll(async () => {
-    model = await scriptedLLM({
-      turns: [
-        { tool_calls: [{ name: 'terminal', arguments: { command: 'export REMEMBER=in-the-old-shell; echo set' } }] },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'set' } }] },
-        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo "remember=${REMEMBER:-gone}"' } }] },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'checked' } }], expect_tool_result_contains: 'remember=gone' },
-      ],
-    });
-    server = await startServer({ env: { OH_CONVERSATION_IDLE_TTL_SECONDS: '1' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'export REMEMBER=in-the-old-shell; echo set' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'set' } }] },
+      { tool_calls: [{ name: 'terminal', arguments: { command: 'echo "remember=${REMEMBER:-gone}"' } }] },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'checked' } }], expect_tool_result_contains: 'remember=gone' },
+    ]);
+    return { env: { OH_CONVERSATION_IDLE_TTL_SECONDS: '1' } };
   });
 
   it('are released from memory (their shell with them) and reload from disk on next use', async () => {

@@ -4,11 +4,11 @@
 // disk stays whole; other conversations carry on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
-import { call, startServer, type TestServer } from '../support/server.js';
+import { call } from '../support/server.js';
 import {
-  agentSpec, allEvents, api, createConversation, scratchDir, scriptedLLM, shape, waitForStatus, type Json,
+  agentSpec, allEvents, api, createConversation, scratchDir, scriptedLLM, shape, waitForStatus, useServerWithModels, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -18,18 +18,13 @@ const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const msg = (t: string, run = false) => ({ role: 'user', content: [{ type: 'text', text: t }], run });
 
 describe('bad input to the conversations API', () => {
-  let server: TestServer;
   let model: ScriptedServer;
   const conversationsDir = () => join(server.dataDir, 'conversations');
   const stored = () => readdirSync(conversationsDir()).sort();
 
-  beforeAll(async () => {
-    model = await scriptedLLM({ turns: [{ text: 'ok', repeat: 50 }] });
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([{ text: 'ok', repeat: 50 }]);
+    return {};
   });
 
   it('unknown and malformed conversation ids get 404 / 422 (400 on the quirky routes)', async () => {

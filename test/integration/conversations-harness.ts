@@ -2,6 +2,7 @@
 // server (run in the test process, one per conversation so each script plays in order), REST calls whose
 // responses are checked against the official OpenHands schema, and an events-socket client that checks
 // every frame the same way and records them.
+import { afterAll, beforeAll } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { startScriptedOpenAIServer, type ScriptedServer, type ScriptInput } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
-import { call, type TestServer } from '../support/server.js';
+import { call, startServer, type StartOptions, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -20,6 +21,45 @@ export function scratchDir(prefix: string): string {
 
 export function scriptedLLM(script: ScriptInput, apiKey?: string): Promise<ScriptedServer> {
   return startScriptedOpenAIServer({ script, ...(apiKey ? { apiKey } : {}) });
+}
+
+/** Starts a scripted model (an OpenAI-compatible server playing `turns`) that the describe block closes afterwards. */
+export type ScriptedModels = (turns: Json[], apiKey?: string) => Promise<ScriptedServer>;
+
+/**
+ * Registers a describe block's `beforeAll`/`afterAll`: `setup` may start scripted models with the given function
+ * (for the server's environment or the block's own use) and returns the server's options; the real server then
+ * starts. `server` forwards to it once started; `llm` starts more models; afterwards the server stops and every
+ * model closes.
+ */
+export function useServerWithModels(setup: (llm: ScriptedModels) => StartOptions | Promise<StartOptions> = () => ({})): { server: TestServer; llm: ScriptedModels } {
+  const models: ScriptedServer[] = [];
+  let started: TestServer | undefined;
+  const llm: ScriptedModels = async (turns, apiKey) => {
+    const model = await scriptedLLM({ turns: turns as ScriptInput['turns'] }, apiKey);
+    models.push(model);
+    return model;
+  };
+  beforeAll(async () => {
+    started = await startServer(await setup(llm));
+  });
+  afterAll(async () => {
+    await started?.stop();
+    await Promise.all(models.map((m) => m.close()));
+  });
+  const current = (): TestServer => {
+    if (!started) throw new Error('the server is used before useServerWithModels\'s beforeAll ran');
+    return started;
+  };
+  const server: TestServer = {
+    get url() { return current().url; },
+    get key() { return current().key; },
+    get dataDir() { return current().dataDir; },
+    get process() { return current().process; },
+    logs: () => current().logs(),
+    stop: () => current().stop(),
+  };
+  return { server, llm };
 }
 
 /** An OpenHands `Agent` spec using the scripted server through the real OpenAI adapter. */

@@ -4,13 +4,12 @@
 // server drops a socket mid-run (resend_all + REST search end with exactly the server's event ids).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
-import { startServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, shape, waitForStatus, type Json,
+  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, shape, waitForStatus, useServerWithModels, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -24,21 +23,7 @@ const ids = (events: Json[]) => events.map((e) => e.id as string);
 const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('events socket', () => {
-  let server: TestServer;
-  const llms: ScriptedServer[] = [];
-  const llm = async (turns: Json[]) => {
-    const s = await scriptedLLM({ turns: turns as never });
-    llms.push(s);
-    return s;
-  };
-
-  beforeAll(async () => {
-    server = await startServer({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await Promise.all(llms.map((l) => l.close()));
-  });
+  const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } }));
 
   it('closes with 4004 for an unknown conversation, with either auth style', async () => {
     for (const auth of ['frame', 'query'] as const) {
@@ -170,23 +155,16 @@ describe('events socket', () => {
 });
 
 describe('events socket catch-up after the server drops a subscriber mid-run', () => {
-  let server: TestServer;
   let model: ScriptedServer;
 
-  beforeAll(async () => {
-    model = await scriptedLLM({
-      turns: [
-        { text: 'Many thoughts at once.', tool_calls: Array.from({ length: 8 }, (_v, i) => ({ name: 'think', arguments: { thought: `thought ${i}` } })) },
-        { text: 'Still working.', tool_calls: [{ name: 'think', arguments: { thought: 'slowly' } }], delay_ms: 1500 },
-        { tool_calls: [{ name: 'finish', arguments: { message: 'done thinking' } }] },
-      ],
-    });
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([
+      { text: 'Many thoughts at once.', tool_calls: Array.from({ length: 8 }, (_v, i) => ({ name: 'think', arguments: { thought: `thought ${i}` } })) },
+      { text: 'Still working.', tool_calls: [{ name: 'think', arguments: { thought: 'slowly' } }], delay_ms: 1500 },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'done thinking' } }] },
+    ]);
     // One frame in flight per subscriber and a lag bound of 8: the first turn's burst outruns any reader.
-    server = await startServer({ env: { AGENT_SERVER_WS_MAX_LAG_EVENTS: '8', AGENT_SERVER_WS_HIGH_WATER_BYTES: '1' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+    return { env: { AGENT_SERVER_WS_MAX_LAG_EVENTS: '8', AGENT_SERVER_WS_HIGH_WATER_BYTES: '1' } };
   });
 
   it('closes the lagging socket with 1013; resend_all plus REST search give exactly the server ids, no gaps, no duplicates', async () => {
@@ -234,21 +212,14 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
 
 // Its own server: the other one pings every 300 ms and rightly drops a client that stops reading its pings.
 describe('events socket with a reader that stops reading', () => {
-  let server: TestServer;
   let model: ScriptedServer;
 
-  beforeAll(async () => {
-    model = await scriptedLLM({
-      turns: [
-        ...Array.from({ length: 12 }, (_v, i) => ({ tool_calls: [{ name: 'terminal', arguments: { command: `seq 1 2000 | sed 's/^/line ${i} /'` } }] })),
-        { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }] },
-      ],
-    });
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.close();
+  const { server } = useServerWithModels(async (llm) => {
+    model = await llm([
+      ...Array.from({ length: 12 }, (_v, i) => ({ tool_calls: [{ name: 'terminal', arguments: { command: `seq 1 2000 | sed 's/^/line ${i} /'` } }] })),
+      { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }] },
+    ]);
+    return {};
   });
 
   it('a reader that stops reading stalls neither the agent nor other subscribers, and later gets everything in order', async () => {
