@@ -3,11 +3,10 @@ import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } fro
 import { contentText, text } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
-import { LLMError } from './errors.js';
 import { resolveModel } from './model-name.js';
-import { withRetries } from './retry.js';
+import { completeWithRetries } from './retry.js';
 import { emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
-import { fromVendorError } from './vendor-error.js';
+import { callVendor, vendorClientOptions } from './vendor-error.js';
 
 const CLASSES = { APIError, APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
 
@@ -55,23 +54,11 @@ export class AnthropicLLM implements LLM {
   constructor(config: LLMConfig, opts: { fetch?: typeof fetch } = {}) {
     this.config = config;
     this.model = resolveModel(config.model).model;
-    this.client = new Anthropic({
-      apiKey: config.api_key ?? 'EMPTY',
-      baseURL: config.base_url ?? undefined,
-      timeout: config.timeout * 1000 + 1000,
-      maxRetries: 0,
-      defaultHeaders: config.extra_headers ?? undefined,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    });
+    this.client = new Anthropic(vendorClientOptions(config, opts.fetch));
   }
 
   complete(req: CompletionRequest): Promise<CompletionResponse> {
-    const c = this.config;
-    return withRetries(
-      { retries: c.num_retries, minWait: c.retry_min_wait, maxWait: c.retry_max_wait, multiplier: c.retry_multiplier },
-      () => this.once(req),
-      req.signal ? { signal: req.signal } : {},
-    );
+    return completeWithRetries(this.config, req, (r) => this.once(r));
   }
 
   private async once(req: CompletionRequest): Promise<CompletionResponse> {
@@ -86,10 +73,7 @@ export class AnthropicLLM implements LLM {
       ...(tools.length ? { tools } : {}),
       ...(this.config.temperature != null ? { temperature: this.config.temperature } : {}),
     };
-    // Our own deadline (not only the SDK's), so a timeout is told apart from an interrupt whatever the runtime.
-    const deadline = AbortSignal.timeout(this.config.timeout * 1000);
-    const options = { signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
-    try {
+    return callVendor(this.config.timeout, req.signal, CLASSES, async (options) => {
       if (!this.config.stream) {
         const r = await this.client.messages.create({ ...params, stream: false }, options);
         let content = '';
@@ -136,12 +120,7 @@ export class AnthropicLLM implements LLM {
         usage,
         latency_ms: performance.now() - started,
       };
-    } catch (err) {
-      if (deadline.aborted && !req.signal?.aborted) {
-        throw new LLMError('LLMTimeoutError', `LLM request timed out after ${this.config.timeout} s`, { cause: err });
-      }
-      throw fromVendorError(err, CLASSES, req.signal);
-    }
+    });
   }
 }
 

@@ -1,4 +1,6 @@
+import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
+import type { CompletionRequest, CompletionResponse } from './types.js';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -22,7 +24,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfter?: num
   return Math.round(base * 1000 * (1 - 0.25 * random()));
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`; rejects with `LLMAbortedError`, clearing the timer, once `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new LLMError('LLMAbortedError', 'LLM call aborted'));
     const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
@@ -47,4 +50,17 @@ export async function withRetries<T>(
       await sleep(wait, opts.signal);
     }
   }
+}
+
+/** Runs one completion `attempt` under `config`'s retry settings (num_retries, retry_*), stopping at the request's signal. */
+export function completeWithRetries(
+  config: LLMConfig,
+  req: CompletionRequest,
+  attempt: (req: CompletionRequest) => Promise<CompletionResponse>,
+): Promise<CompletionResponse> {
+  return withRetries(
+    { retries: config.num_retries, minWait: config.retry_min_wait, maxWait: config.retry_max_wait, multiplier: config.retry_multiplier },
+    () => attempt(req),
+    req.signal ? { signal: req.signal } : {},
+  );
 }

@@ -1,18 +1,9 @@
 import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
-import { withRetries } from './retry.js';
+import { completeWithRetries, sleep } from './retry.js';
 import type { CompletionRequest, CompletionResponse, LLM } from './types.js';
 import { ScriptPlayer, ScriptViolation } from '../testing/script-player.js';
 import { loadScript, type Script, type ScriptInput } from '../testing/script.js';
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new LLMError('LLMAbortedError', 'LLM call aborted'));
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new LLMError('LLMAbortedError', 'LLM call aborted')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * The in-process scripted model (`model: "scripted/<name>"`). Its script comes from `base_url` (a file path or
@@ -38,12 +29,7 @@ export class ScriptedLLM implements LLM {
   }
 
   complete(req: CompletionRequest): Promise<CompletionResponse> {
-    const c = this.config;
-    return withRetries(
-      { retries: c.num_retries, minWait: c.retry_min_wait, maxWait: c.retry_max_wait, multiplier: c.retry_multiplier },
-      () => this.once(req),
-      req.signal ? { signal: req.signal } : {},
-    );
+    return completeWithRetries(this.config, req, (r) => this.once(r));
   }
 
   private async once(req: CompletionRequest): Promise<CompletionResponse> {
@@ -56,7 +42,7 @@ export class ScriptedLLM implements LLM {
       throw err;
     }
     if (r.kind === 'error') throw LLMError.fromStatus(r.status, r.message, r.retryAfter !== undefined ? { retryAfter: r.retryAfter } : {});
-    if (r.delayMs) await delay(r.delayMs, req.signal);
+    if (r.delayMs) await sleep(r.delayMs, req.signal);
     if (req.signal?.aborted) throw new LLMError('LLMAbortedError', 'LLM call aborted');
     const body = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
     if (body && req.onDelta) for (const piece of body.match(/.{1,16}/gs) ?? []) req.onDelta({ content: piece });

@@ -1,3 +1,4 @@
+import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
 
 /** The error classes both Stainless-generated vendor SDKs (openai, @anthropic-ai/sdk) export. */
@@ -20,4 +21,41 @@ export function fromVendorError(err: unknown, classes: VendorErrorClasses, signa
     return LLMError.fromStatus(err.status, err.message.replace(/^\d{3}\s*/, ''), { cause: err, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
   return new LLMError('LLMResponseError', `LLM call failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/**
+ * The client options both vendor SDKs take from a config. Their own retries are off (the adapters retry per the
+ * config) and their timeout is a second past the config's, so `callVendor`'s deadline fires first. Local servers
+ * (vLLM, Ollama) accept any key; the SDKs insist on one.
+ */
+export function vendorClientOptions(config: LLMConfig, fetchImpl?: typeof fetch) {
+  return {
+    apiKey: config.api_key ?? 'EMPTY',
+    baseURL: config.base_url ?? undefined,
+    timeout: config.timeout * 1000 + 1000,
+    maxRetries: 0,
+    defaultHeaders: config.extra_headers ?? undefined,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  };
+}
+
+/**
+ * Calls a vendor SDK with the request's signal joined to our own deadline of `timeoutS` (not only the SDK's), so a
+ * timeout is told apart from an interrupt whatever the runtime; a failure becomes an `LLMError`.
+ */
+export async function callVendor<T>(
+  timeoutS: number,
+  signal: AbortSignal | undefined,
+  classes: VendorErrorClasses,
+  call: (options: { signal: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  const deadline = AbortSignal.timeout(timeoutS * 1000);
+  try {
+    return await call({ signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
+  } catch (err) {
+    if (deadline.aborted && !signal?.aborted) {
+      throw new LLMError('LLMTimeoutError', `LLM request timed out after ${timeoutS} s`, { cause: err });
+    }
+    throw fromVendorError(err, classes, signal);
+  }
 }
