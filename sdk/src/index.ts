@@ -118,7 +118,7 @@ export { ScriptSchema, ScriptTurnSchema, loadScript } from './testing/script.js'
 export type { Script, ScriptInput, ScriptTurn } from './testing/script.js';
 export { ScriptPlayer, ScriptViolation } from './testing/script-player.js';
 export { startScriptedOpenAIServer } from './testing/scripted-openai-server.js';
-export type { ScriptedServer, ScriptedServerOptions } from './testing/scripted-openai-server.js';
+export type { ScriptedServer, ScriptedServerOptions } from './testing/scripted-server.js';
 export { startScriptedAnthropicServer } from './testing/scripted-anthropic-server.js';
 
 // Logging seam

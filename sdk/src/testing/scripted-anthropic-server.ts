@@ -1,9 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { text } from '../events/content.js';
 import type { Message } from '../events/llm-message.js';
-import { listen, readJson, sendJson, sleep } from './http-listen.js';
-import { ScriptPlayer, ScriptViolation } from './script-player.js';
-import type { ScriptedServer, ScriptedServerOptions } from './scripted-openai-server.js';
+import { sendJson } from './http-listen.js';
+import { serveScript, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
 
 type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown };
 type WireMessage = { role: 'user' | 'assistant'; content: string | Block[] };
@@ -41,80 +40,61 @@ function parseInput(args: string): unknown {
   }
 }
 
-/** An Anthropic Messages-compatible server (`POST /v1/messages`, streaming and not) that plays and checks a script. */
-export async function startScriptedAnthropicServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
-  const player = new ScriptPlayer(opts.script);
-  const seenKeys = new Set<string>();
-  const seenModels: string[] = [];
-  const seenStream: boolean[] = [];
-  const handle = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || path !== '/v1/messages') {
-      return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${path}` } });
-    }
-    // Anthropic's API takes `x-api-key`; recent SDKs send the key as a bearer token instead.
-    const key = String(req.headers['x-api-key'] ?? '') || (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    if (key) seenKeys.add(key);
-    if (opts.apiKey !== undefined && key !== opts.apiKey) {
-      return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid API key' } });
-    }
-    const body = (await readJson(req)) as { model?: string; system?: unknown; messages?: WireMessage[]; stream?: boolean };
-    if (!Array.isArray(body?.messages)) return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages: required array' } });
-    seenModels.push(String(body.model));
-    seenStream.push(body.stream === true);
-    let r;
-    try {
-      r = player.next(fromAnthropicMessages(body.system, body.messages));
-    } catch (err) {
-      if (!(err instanceof ScriptViolation)) throw err;
-      opts.onViolation?.(err.message);
-      return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: `scripted model: ${err.message}` } });
-    }
-    if (r.kind === 'error') {
-      const headers: Record<string, string> = r.retryAfter !== undefined ? { 'retry-after': String(r.retryAfter) } : {};
-      const type = r.status === 429 ? 'rate_limit_error' : r.status === 529 ? 'overloaded_error' : 'api_error';
-      return sendJson(res, r.status, { type: 'error', error: { type, message: r.message } }, headers);
-    }
-    if (r.delayMs) await sleep(r.delayMs, closing);
-    const content = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-    const calls = r.message.tool_calls ?? [];
-    const model = body.model ?? 'scripted';
-    const stop = calls.length ? 'tool_use' : 'end_turn';
-    const usage = { input_tokens: r.usage.prompt_tokens, output_tokens: r.usage.completion_tokens };
-    if (!body.stream) {
-      return sendJson(res, 200, {
-        id: r.id, type: 'message', role: 'assistant', model, stop_reason: stop, stop_sequence: null, usage,
-        content: [
-          ...(content ? [{ type: 'text', text: content }] : []),
-          ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) })),
-        ],
-      });
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...(data as object) })}\n\n`);
-    send('message_start', { message: { id: r.id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 0 } } });
-    let index = 0;
-    if (content) {
-      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
-      for (const piece of content.match(/.{1,8}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
-      send('content_block_stop', { index });
-      index++;
-    }
-    for (const c of calls) {
-      send('content_block_start', { index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } });
-      for (const piece of c.arguments.match(/.{1,10}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
-      send('content_block_stop', { index });
-      index++;
-    }
-    send('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
-    send('message_stop', {});
-    res.end();
-  };
-  const server = await listen((req, res, closing) => {
-    handle(req, res, closing).catch((err: unknown) => {
-      if (closing.aborted) return; // the server closed mid-reply; its connections are gone
-      if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }); else res.end();
+type Body = { model?: string; system?: unknown; messages?: WireMessage[]; stream?: boolean };
+
+const ERROR_TYPES: Record<FailureKind, string> = {
+  not_found: 'not_found_error', unauthorized: 'authentication_error', bad_request: 'invalid_request_error',
+  script_violation: 'invalid_request_error', scripted: 'api_error', internal: 'api_error',
+};
+
+/** A played turn as a Messages response, or as its events when the request streams. */
+function reply(res: ServerResponse, body: Body, r: ScriptedReply): void {
+  const content = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  const calls = r.message.tool_calls ?? [];
+  const model = body.model ?? 'scripted';
+  const stop = calls.length ? 'tool_use' : 'end_turn';
+  const usage = { input_tokens: r.usage.prompt_tokens, output_tokens: r.usage.completion_tokens };
+  if (!body.stream) {
+    return sendJson(res, 200, {
+      id: r.id, type: 'message', role: 'assistant', model, stop_reason: stop, stop_sequence: null, usage,
+      content: [
+        ...(content ? [{ type: 'text', text: content }] : []),
+        ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) })),
+      ],
     });
-  }, opts.port ?? 0, opts.host ?? '127.0.0.1');
-  return { ...server, player, seenKeys, seenModels, seenStream };
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...(data as object) })}\n\n`);
+  send('message_start', { message: { id: r.id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 0 } } });
+  let index = 0;
+  if (content) {
+    send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+    for (const piece of content.match(/.{1,8}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+    send('content_block_stop', { index });
+    index++;
+  }
+  for (const c of calls) {
+    send('content_block_start', { index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } });
+    for (const piece of c.arguments.match(/.{1,10}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
+    send('content_block_stop', { index });
+    index++;
+  }
+  send('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send('message_stop', {});
+  res.end();
+}
+
+/** An Anthropic Messages-compatible server (`POST /v1/messages`, streaming and not) that plays and checks a script. */
+export function startScriptedAnthropicServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
+  return serveScript<Body>(opts, {
+    isCompletion: (method, path) => method === 'POST' && path === '/v1/messages',
+    // Anthropic's API takes `x-api-key`; recent SDKs send the key as a bearer token instead.
+    apiKey: (req) => String(req.headers['x-api-key'] ?? '') || (req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''),
+    errorBody: (kind, status, message) => ({
+      type: 'error',
+      error: { type: kind === 'scripted' && status === 429 ? 'rate_limit_error' : kind === 'scripted' && status === 529 ? 'overloaded_error' : ERROR_TYPES[kind], message },
+    }),
+    messages: (body) => (Array.isArray(body.messages) ? fromAnthropicMessages(body.system, body.messages) : undefined),
+    reply,
+  });
 }
