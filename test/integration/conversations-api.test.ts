@@ -5,10 +5,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
-import { call } from '../support/server.js';
+import { call, getWithBody } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, assertEventPage, createConversation, getWithBody, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, type Json,
+  agentSpec, allEvents, api, assertEventPage, createConversation, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.

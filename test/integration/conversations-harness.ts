@@ -4,7 +4,6 @@
 // every frame the same way and records them.
 import { afterAll, beforeAll } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScriptedOpenAIServer, type ScriptedServer, type ScriptInput } from '@agentworkspace/sdk';
@@ -95,24 +94,6 @@ export async function api<T = Json>(server: TestServer, method: string, path: st
     else type(res.body);
   }
   return { status: res.status, body: res.body };
-}
-
-/** GET with a JSON body (the batch routes, FastAPI style), which fetch cannot send. */
-export function getWithBody(server: TestServer, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const { port } = new URL(server.url);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1', port: Number(port), path, method: 'GET',
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...(server.key ? { 'X-Session-API-Key': server.key } : {}) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 /** An event search page: every item an official event, with a string-or-null cursor. */

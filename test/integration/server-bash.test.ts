@@ -2,12 +2,11 @@
 // process group, output chunking and its bounds, stored events and their search/paging/filters,
 // streaming while a command runs, and commands started over the socket.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
-import { type TestServer, call, startServer } from '../support/server.js';
+import { type TestServer, call, getWithBody, startServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(60_000);
@@ -19,24 +18,6 @@ interface Page { items: BashEvent[]; next_page_id: string | null }
 
 const CHUNK = 1024;
 const MAX_OUTPUT = 200 * CHUNK;
-
-/** GET with a JSON body (the batch route), which fetch cannot send. */
-function getWithBody(server: TestServer, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const { port } = new URL(server.url);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1', port: Number(port), path, method: 'GET',
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), 'X-Session-API-Key': server.key as string },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 async function search(server: TestServer, query: string): Promise<Page> {
   const res = await call<Page>(server, 'GET', `/api/bash/bash_events/search?${query}`);

@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,4 +218,22 @@ export async function call<T = unknown>(server: Pick<TestServer, 'url' | 'key'>,
   const text = await res.text();
   const parsed = (res.headers.get('content-type') ?? '').includes('application/json') && text ? JSON.parse(text) : text;
   return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** GET with a JSON body (the batch routes, FastAPI style), which fetch cannot send. */
+export function getWithBody(server: Pick<TestServer, 'url' | 'key'>, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const { port } = new URL(server.url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1', port: Number(port), path, method: 'GET',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...(server.key ? { 'X-Session-API-Key': server.key } : {}) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
