@@ -120,24 +120,18 @@ export class BashEventStore {
 
   /** Deletes the events recorded before `stamp` ("YYYYMMDDHHMMSSffffff"); returns how many. */
   async deleteBefore(stamp: string): Promise<number> {
-    let count = 0;
-    for (const name of (await this.names()).sort()) {
-      if (name >= stamp) break;
-      try {
-        await unlink(join(this.dir, name));
-        this.orders.delete(name);
-        count++;
-      } catch {
-        // already gone
-      }
-    }
-    return count;
+    return this.delete((await this.names()).sort().filter((name) => name < stamp));
   }
 
   /** Deletes every stored event; returns how many. */
   async clear(): Promise<number> {
+    return this.delete(await this.names());
+  }
+
+  /** Deletes the named event files; returns how many were still there. */
+  private async delete(names: string[]): Promise<number> {
     let count = 0;
-    for (const name of await this.names()) {
+    for (const name of names) {
       try {
         await unlink(join(this.dir, name));
         this.orders.delete(name);
