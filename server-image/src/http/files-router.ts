@@ -55,6 +55,17 @@ async function sendFile(res: Response, file: string, size: number, onBytes: (n: 
   }
 }
 
+/** 404 when `target` does not exist, 400 when it is not a directory. */
+async function requireDirectory(target: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(target);
+  } catch {
+    throw new ApiError('not_found', 'Directory not found');
+  }
+  if (!info.isDirectory()) throw new ApiError('bad_request', 'Path is not a directory');
+}
+
 export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metrics, maxUploadBytes: number): Router {
   const router = Router();
 
@@ -104,13 +115,7 @@ export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metr
   router.get('/search_subdirs', async (req, res) => {
     const target = await paths.fromQuery(req.query);
     const q = parseOrThrow(SubdirsQuery, req.query, 'query');
-    let info;
-    try {
-      info = await stat(target);
-    } catch {
-      throw new ApiError('not_found', 'Directory not found');
-    }
-    if (!info.isDirectory()) throw new ApiError('bad_request', 'Path is not a directory');
+    await requireDirectory(target);
     try {
       res.json(await searchSubdirs(target, { pageId: q.page_id, limit: q.limit, includeHidden: q.include_hidden }));
     } catch (err) {
@@ -123,13 +128,7 @@ export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metr
     const target = await paths.fromQuery(req.query);
     const q = parseOrThrow(ArchiveQuery, req.query, 'query');
     state.touch();
-    let info;
-    try {
-      info = await stat(target);
-    } catch {
-      throw new ApiError('not_found', 'Directory not found');
-    }
-    if (!info.isDirectory()) throw new ApiError('bad_request', 'Path is not a directory');
+    await requireDirectory(target);
     if (q.base_ref?.startsWith('-')) throw new ApiError('bad_request', "base_ref must not start with '-'");
     const excludes = [...(q.use_default_excludes ? DEFAULT_EXCLUDES : []), ...q.exclude];
     let archive;
