@@ -3,13 +3,10 @@
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, expand } from './env.js';
+import { CONTAINER_LABEL, NODE_LABEL, POD_UID_LABEL } from './podman.js';
 import { parseQuantity } from './quantity.js';
 import { resolvePort } from './probes.js';
 import type { MountableVolume } from './volumes.js';
-
-export const NODE_LABEL = 'agentworkspace.node';
-export const POD_UID_LABEL = 'agentworkspace.pod-uid';
-export const CONTAINER_LABEL = 'agentworkspace.container';
 
 export interface ContainerPlan {
   pod: V1Pod;

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
-import { NODE_LABEL } from './container-args.js';
 import { eventRecorder } from './events.js';
 import { startKubeletServer } from './kubelet-server.js';
 import { keepWatching } from './list-watch.js';
@@ -13,7 +12,7 @@ import { NodeRegistration } from './node.js';
 import { apiObjectReader } from './object-reader.js';
 import { PodAddresses } from './pod-addresses.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
-import { listContainers, podman, podmanPods, podmanStatus } from './podman.js';
+import { listContainers, NODE_LABEL, podman, podmanPods, podmanStatus } from './podman.js';
 import { Provisioner } from './provisioner.js';
 import type { TokenIssuer } from './volumes.js';
 
@@ -107,10 +106,9 @@ async function main(): Promise<void> {
     {
       upsert(pod) {
         const uid = pod.metadata?.uid ?? '';
-        const w = workers.get(uid);
-        if (w) w.update(pod);
-        else workers.set(uid, new PodWorker(pod, deps, survivors.delete(uid)));
-        workers.get(uid)?.update(pod);
+        let w = workers.get(uid);
+        if (!w) workers.set(uid, (w = new PodWorker(pod, deps, survivors.delete(uid))));
+        w.update(pod);
       },
       remove(pod) {
         workers.get(pod.metadata?.uid ?? '')?.forget();

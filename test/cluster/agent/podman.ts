@@ -2,6 +2,11 @@
 // (test/cluster/containers.conf), which the agent's environment carries.
 import { execFile } from 'node:child_process';
 
+/** Labels on the podman pods and containers the agent creates: how it finds them again (after a restart too). */
+export const NODE_LABEL = 'agentworkspace.node';
+export const POD_UID_LABEL = 'agentworkspace.pod-uid';
+export const CONTAINER_LABEL = 'agentworkspace.container';
+
 export class PodmanError extends Error {
   constructor(
     readonly subcommand: string,
@@ -95,7 +100,7 @@ export async function imageUser(image: string): Promise<string> {
 
 /** The podman pods carrying this node's label, with the Kubernetes pod uid each belongs to. */
 export async function podmanPods(nodeName: string): Promise<{ name: string; uid: string }[]> {
-  const out = await podman(['pod', 'ps', '--filter', `label=agentworkspace.node=${nodeName}`, '--format', 'json']);
+  const out = await podman(['pod', 'ps', '--filter', `label=${NODE_LABEL}=${nodeName}`, '--format', 'json']);
   const entries = JSON.parse(out || '[]') as { Name: string; Labels?: Record<string, string> | null }[];
-  return entries.map((e) => ({ name: e.Name, uid: e.Labels?.['agentworkspace.pod-uid'] ?? '' }));
+  return entries.map((e) => ({ name: e.Name, uid: e.Labels?.[POD_UID_LABEL] ?? '' }));
 }
