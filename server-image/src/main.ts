@@ -13,6 +13,7 @@ import { ConfigError, type Config, loadConfig } from './config.js';
 import { conversationsExtension } from './conversations/extension.js';
 import { instrumentConversations } from './conversations/metrics.js';
 import { createApp } from './http/app.js';
+import { endWithError } from './http/errors.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { ServerState } from './server-state.js';
@@ -55,11 +56,9 @@ export interface RunningServer {
 function onClientError(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
-    const [status, reason, detail] = err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'Request header fields too large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'Request timeout'] : [400, 'Bad Request', 'Bad Request'];
-    const body = JSON.stringify({ detail });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const [status, detail] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request header fields too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request timeout'] : [400, 'Bad Request'];
+    endWithError(socket, status, detail);
   });
 }
 

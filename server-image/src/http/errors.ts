@@ -3,6 +3,8 @@
 // unexpected becomes a bare 500 `{"detail":"Internal Server Error","error_id":…}` whose cause is logged,
 // never sent.
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -158,6 +160,15 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, sou
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ loc: [...loc, key], msg: issue.message, type }));
     return [{ loc, msg: type === 'missing' ? msg : issue.message, type }];
   }));
+}
+
+/**
+ * Answers `{"detail": detail}` with `status` straight on the connection and closes it: for requests that never
+ * reach Express (a malformed request head, a refused WebSocket upgrade).
+ */
+export function endWithError(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify({ detail });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** 404 for any request no route matched. */

@@ -3,6 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { endWithError } from '../http/errors.js';
 import { type Logger, redactUrl } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { awaitFirstFrameAuth, handshakeAuth } from './auth.js';
@@ -32,11 +33,6 @@ export interface DispatcherOptions {
   accepting: () => boolean;
 }
 
-function refuse(socket: Duplex, status: number, reason: string, detail: string): void {
-  const body = JSON.stringify({ detail });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 export class SocketDispatcher {
   private readonly routes: { pattern: RegExp; name: string; handler: SocketHandler }[] = [];
   private readonly wss: WebSocketServer;
@@ -62,17 +58,17 @@ export class SocketDispatcher {
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      return refuse(socket, 400, 'Bad Request', 'Bad Request');
+      return endWithError(socket, 400, 'Bad Request');
     }
     let params: RegExpExecArray | null = null;
     const route = this.routes.find((r) => (params = r.pattern.exec(url.pathname)) !== null);
-    if (!route || !params) return refuse(socket, 404, 'Not Found', 'Not Found');
-    if (!this.opts.accepting()) return refuse(socket, 503, 'Service Unavailable', 'Server is shutting down');
+    if (!route || !params) return endWithError(socket, 404, 'Not Found');
+    if (!this.opts.accepting()) return endWithError(socket, 503, 'Server is shutting down');
     const verdict = handshakeAuth(keys, req, url);
     const safeUrl = redactUrl(req.url ?? '/');
     if (verdict === 'reject') {
       log.warn({ url: safeUrl }, 'websocket refused: invalid session key');
-      return refuse(socket, 403, 'Forbidden', 'Forbidden');
+      return endWithError(socket, 403, 'Forbidden');
     }
     const match = params;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
