@@ -1,8 +1,7 @@
-import { text } from '../events/content.js';
+import { contentText, text } from '../events/content.js';
 import type { ActionEvent } from '../events/action-event.js';
 import type { LLMConvertibleEvent } from '../events/event.js';
-import type { LLM } from '../llm/types.js';
-import type { CompletionResponse } from '../llm/types.js';
+import type { CompletionResponse, LLM } from '../llm/types.js';
 import { viewToMessages, type View } from './view.js';
 
 export interface CondensationPlan {
@@ -61,7 +60,7 @@ export class LLMSummarizingCondenser {
   /** Asks the LLM to summarize the forgotten events (and the previous summary). */
   async summarize(plan: CondensationPlan, previousSummary: string | null, signal?: AbortSignal): Promise<{ summary: string; response: CompletionResponse }> {
     const transcript = viewToMessages({ events: plan.forgotten, summary: null, condensationRequested: false })
-      .map((m) => `[${m.role}${m.tool_calls?.length ? ` calls ${m.tool_calls.map((c) => `${c.name}(${c.arguments})`).join(', ')}` : ''}] ${m.content.map((c) => (c.type === 'text' ? c.text : '')).join('')}`)
+      .map((m) => `[${m.role}${m.tool_calls?.length ? ` calls ${m.tool_calls.map((c) => `${c.name}(${c.arguments})`).join(', ')}` : ''}] ${contentText(m.content)}`)
       .join('\n');
     const prompt =
       'You are maintaining a context-aware state summary for an interactive coding agent. Summarize the events below so that the agent can continue its task: ' +
@@ -69,7 +68,7 @@ export class LLMSummarizingCondenser {
       (previousSummary ? `<PREVIOUS SUMMARY>\n${previousSummary}\n</PREVIOUS SUMMARY>\n\n` : '') +
       `<EVENTS>\n${transcript}\n</EVENTS>`;
     const response = await this.llm.complete({ messages: [{ role: 'user', content: [text(prompt)] }], tools: [], ...(signal ? { signal } : {}) });
-    const summary = response.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('').trim() || '(no summary)';
+    const summary = contentText(response.message.content).trim() || '(no summary)';
     return { summary, response };
   }
 }

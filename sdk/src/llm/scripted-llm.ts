@@ -1,3 +1,4 @@
+import { contentText } from '../events/content.js';
 import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
 import { completeWithRetries, sleep } from './retry.js';
@@ -44,7 +45,7 @@ export class ScriptedLLM implements LLM {
     if (r.kind === 'error') throw LLMError.fromStatus(r.status, r.message, r.retryAfter !== undefined ? { retryAfter: r.retryAfter } : {});
     if (r.delayMs) await sleep(r.delayMs, req.signal);
     if (req.signal?.aborted) throw new LLMError('LLMAbortedError', 'LLM call aborted');
-    const body = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+    const body = contentText(r.message.content);
     if (body && req.onDelta) for (const piece of body.match(/.{1,16}/gs) ?? []) req.onDelta({ content: piece });
     return {
       id: r.id,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { text } from '../events/content.js';
+import { contentText, text } from '../events/content.js';
 import type { Message } from '../events/llm-message.js';
 import { sendJson } from './http-listen.js';
 import { serveScript, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
@@ -32,7 +32,7 @@ const ERROR_CODES: Partial<Record<FailureKind, string>> = { unauthorized: 'inval
 
 /** A played turn as a Chat Completion, or as its chunks when the request streams. */
 function reply(res: ServerResponse, body: Body, r: ScriptedReply): void {
-  const content = r.message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  const content = contentText(r.message.content);
   const calls = r.message.tool_calls ?? [];
   const model = body.model ?? 'scripted';
   const created = Math.floor(Date.now() / 1000);
