@@ -153,6 +153,21 @@ function ownedByPredecessor(obj: KubeObject, ws: AgentWorkspace): boolean {
   return !!obj.metadata?.ownerReferences?.some((r) => r.controller && r.kind === KIND && r.apiVersion === API_VERSION && r.name === ws.metadata.name && r.uid !== ws.metadata.uid);
 }
 
+/**
+ * Throws for an object with a child's name that this workspace may not touch: transient while it still
+ * belongs to a deleted workspace of the same name (garbage collection will remove it), else ResourceConflict.
+ */
+function refuseForeign(obj: KubeObject, ws: AgentWorkspace, kind: string, name: string): never {
+  if (ownedByPredecessor(obj, ws)) throw new Error(`${kind} "${name}" still belongs to a deleted workspace of the same name; waiting for garbage collection`);
+  throw new TerminalError(Reason.ResourceConflict, `${kind} "${name}" already exists and is not owned by this workspace; it was left unchanged.`);
+}
+
+/** The pod as status should see it right after this pass asked for its deletion. */
+function terminating(pod: KubeObject, now: Date): PodView {
+  const view = pod as PodView;
+  return { ...view, metadata: { ...view.metadata, deletionTimestamp: rfc3339(now) } };
+}
+
 /** Maps compared exactly (an extra key changes behaviour, and the API server adds none). */
 const EXACT_MAPS = new Set(['selector', 'matchLabels']);
 
@@ -192,10 +207,7 @@ async function ensure(desired: KubeObject, cached: KubeObject | undefined, ws: A
       actual = await deps.client.get(pathOf(desired));
     }
   }
-  if (!controlledBy(actual, ws) && !adoptable(actual, ws)) {
-    if (ownedByPredecessor(actual, ws)) throw new Error(`${kind} "${name}" still belongs to a deleted workspace of the same name; waiting for garbage collection`);
-    throw new TerminalError(Reason.ResourceConflict, `${kind} "${name}" already exists and is not owned by this workspace; it was left unchanged.`);
-  }
+  if (!controlledBy(actual, ws) && !adoptable(actual, ws)) refuseForeign(actual, ws, kind, name);
   const wantMeta = { labels: desired.metadata?.labels, ownerReferences: desired.metadata?.ownerReferences };
   const metaDrift = !isSubset(wantMeta.labels, actual.metadata?.labels) || (wantMeta.ownerReferences && !controlledBy(actual, ws));
   const specDrift = compareKey !== undefined && !isSubset(desired[compareKey], actual[compareKey]);
@@ -253,17 +265,14 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
   }
 
   const cachedPod = c.pods.get(n.pod, ns);
-  if (cachedPod && !controlledBy(cachedPod, ws)) {
-    if (ownedByPredecessor(cachedPod, ws)) throw new Error(`Pod "${n.pod}" still belongs to a deleted workspace of the same name; waiting for garbage collection`);
-    throw new TerminalError(Reason.ResourceConflict, `Pod "${n.pod}" already exists and is not owned by this workspace; it was left unchanged.`);
-  }
+  if (cachedPod && !controlledBy(cachedPod, ws)) refuseForeign(cachedPod, ws, 'Pod', n.pod);
   if (ws.spec.suspended || expired) {
     if (cachedPod && !cachedPod.metadata?.deletionTimestamp) {
       await deleteIfPresent(cachedPod, deps);
       const why = expired ? 'the workspace expired' : 'the workspace is suspended';
       log.info({ pod: n.pod, why }, 'pod deleted');
       deps.recordEvent(wsObject(ws), 'Normal', 'PodDeleted', `Pod ${n.pod} deleted: ${why}.`);
-      return { pod: { ...(cachedPod as PodView), metadata: { ...(cachedPod as PodView).metadata, deletionTimestamp: rfc3339(deps.now()) } }, serviceReady };
+      return { pod: terminating(cachedPod, deps.now()), serviceReady };
     }
     return { pod: cachedPod as PodView | undefined, serviceReady };
   }
@@ -283,7 +292,7 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
     await deleteIfPresent(cachedPod, deps);
     log.info({ pod: n.pod, why: replaceWhy, haveHash, wantHash }, 'pod replaced');
     deps.recordEvent(wsObject(ws), 'Normal', 'PodReplaced', `Pod ${n.pod} is being replaced: ${replaceWhy}.`);
-    return { pod: { ...(cachedPod as PodView), metadata: { ...(cachedPod as PodView).metadata, deletionTimestamp: rfc3339(deps.now()) } }, serviceReady, waitingForTermination: true };
+    return { pod: terminating(cachedPod, deps.now()), serviceReady, waitingForTermination: true };
   }
   return { pod: cachedPod as PodView, serviceReady };
 }
