@@ -16,7 +16,7 @@ import { WORKSPACE_LABEL, parseKey } from '../controller/keys.js';
 import { pathOf, resourcePath, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
 import {
-  CONTAINER_NAME, SPEC_HASH_ANNOTATION, desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret,
+  CONTAINER_NAME, SPEC_HASH_ANNOTATION, canonicalJson, desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret,
   names, sessionKeyRef, workspaceUrl, type DesiredSettings,
 } from './desired.js';
 import { TerminalError, isAlreadyExists, isConflict, isNotFound, statusCodeOf } from './errors.js';
@@ -338,14 +338,8 @@ async function finish(
   }
 }
 
-function canonical(s: Status | undefined): string {
-  return JSON.stringify(s ?? {}, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
-}
-
 export function sameStatus(a: Status | undefined, b: Status): boolean {
-  return canonical(a) === canonical(b);
+  return canonicalJson(a ?? {}) === canonicalJson(b);
 }
 
 /**
