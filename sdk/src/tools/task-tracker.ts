@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readJson, writeJsonAtomic } from '../conversation/persistence.js';
 import { text } from '../events/content.js';
 import { TASK_TRACKER_DESCRIPTION, TaskItemSchema, TaskTrackerParamsSchema, type TaskItem, type TaskTrackerAction } from './task-tracker.definition.js';
 import type { Tool, ToolRuntime } from './tool.js';
@@ -16,7 +17,7 @@ export function createTaskTrackerTool(runtime: ToolRuntime): Tool<TaskTrackerAct
   const file = join(runtime.dataDir, 'TASKS.json');
   let tasks: TaskItem[] = [];
   try {
-    tasks = z.array(TaskItemSchema).parse(JSON.parse(readFileSync(file, 'utf8')));
+    tasks = z.array(TaskItemSchema).parse(readJson(file));
   } catch {
     tasks = [];
   }
@@ -32,8 +33,7 @@ export function createTaskTrackerTool(runtime: ToolRuntime): Tool<TaskTrackerAct
       if (action.command === 'plan') {
         tasks = action.task_list;
         mkdirSync(runtime.dataDir, { recursive: true });
-        writeFileSync(`${file}.tmp`, JSON.stringify(tasks, null, 2));
-        renameSync(`${file}.tmp`, file);
+        writeJsonAtomic(file, tasks);
         return { kind: 'TaskTrackerObservation', command: 'plan', task_list: tasks, is_error: false, content: [text(`Task list has been updated with ${tasks.length} item(s).\n${render(tasks)}`)] };
       }
       return { kind: 'TaskTrackerObservation', command: 'view', task_list: tasks, is_error: false, content: [text(render(tasks))] };
