@@ -300,7 +300,6 @@ export const Reason = {
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
-export const REASONS = Object.values(Reason) as [Reason, ...Reason[]];
 
 export const Condition = z.object({
   type: z.string().min(1).max(316).describe('Condition type; this API uses only "Ready".'),

@@ -116,10 +116,6 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  get shuttingDown(): boolean {
-    return this.stopped;
-  }
-
   /** Stops handing out keys: pending timers are cancelled and blocked `get` calls return undefined. */
   shutDown(): void {
     this.stopped = true;
