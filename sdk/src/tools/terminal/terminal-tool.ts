@@ -14,7 +14,7 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
   const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, ...(runtime.baseEnv ? { baseEnv: runtime.baseEnv } : {}), noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
   const { username, hostname } = ShellSession.identity();
 
-  const observe = (command: string, r: CommandResult, isError = false): TerminalObservation => {
+  const observe = (command: string, r: CommandResult): TerminalObservation => {
     const suffix = r.note ?? `[Current working directory: ${r.workingDir}]\n[Command finished with exit code ${r.exitCode}]`;
     const out = r.output.replace(/\n$/, '');
     const body = out ? `${out}\n${suffix}` : suffix;
@@ -23,7 +23,7 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
       command,
       exit_code: r.exitCode,
       timeout: r.timedOut,
-      is_error: isError,
+      is_error: false,
       content: [text(body)],
       full_output_save_dir: r.fullOutputPath ? saveDir : null,
       metadata: { exit_code: r.exitCode, pid: r.pid, username, hostname, working_dir: r.workingDir, py_interpreter_path: null, prefix: '', suffix: r.note ? `\n${r.note}` : '' },
