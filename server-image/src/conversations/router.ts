@@ -8,7 +8,7 @@ import { countEvents, searchEvents } from './event-query.js';
 import type { HostedConversation } from './hosted-conversation.js';
 import {
   AskAgentRequestSchema, BatchGetQuerySchema, ConfirmationResponseRequestSchema, ConversationCountQuerySchema, ConversationIdSchema,
-  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema, normalizeConversationId,
+  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema,
   SendMessageRequestSchema, SetConfirmationPolicyRequestSchema, SetSecurityAnalyzerRequestSchema, StartConversationRequestSchema,
   UpdateConversationRequestSchema, UpdateSecretsRequestSchema,
 } from './requests.js';
@@ -34,8 +34,7 @@ export function conversationsRouter(service: ConversationService): Router {
   };
   /** The quirky routes: an unknown (or malformed) id is a 400. */
   const conversationOr400 = (req: Request): HostedConversation => {
-    const id = normalizeConversationId(String(req.params.conversation_id));
-    const hosted = id ? service.find(id) : undefined;
+    const hosted = service.lookup(String(req.params.conversation_id));
     if (!hosted) throw new ApiError('bad_request', `Conversation not found: ${String(req.params.conversation_id)}`);
     return hosted;
   };
@@ -54,8 +53,7 @@ export function conversationsRouter(service: ConversationService): Router {
   router.get('/', (req, res) => {
     const q = parseOrThrow(BatchGetQuerySchema, req.query, 'query');
     res.json(q.ids.map((raw) => {
-      const id = normalizeConversationId(raw);
-      const hosted = id ? service.find(id) : undefined;
+      const hosted = service.lookup(raw);
       return hosted ? service.info(hosted, q.include_skills) : null;
     }));
   });
@@ -73,8 +71,7 @@ export function conversationsRouter(service: ConversationService): Router {
 
   router.patch('/:conversation_id', (req, res) => {
     const patch = parseOrThrow(UpdateConversationRequestSchema, body(req), 'body');
-    const id = normalizeConversationId(String(req.params.conversation_id));
-    const hosted = id ? service.find(id) : undefined;
+    const hosted = service.lookup(String(req.params.conversation_id));
     if (!hosted) return void res.json({ success: false });
     service.update(hosted, patch);
     res.json(SUCCESS);
@@ -127,8 +124,7 @@ export function conversationsRouter(service: ConversationService): Router {
 
   router.post('/:conversation_id/ask_agent', async (req, res) => {
     const { question } = parseOrThrow(AskAgentRequestSchema, body(req), 'body');
-    const id = normalizeConversationId(String(req.params.conversation_id));
-    const hosted = id ? service.find(id) : undefined;
+    const hosted = service.lookup(String(req.params.conversation_id));
     if (!hosted) throw new ApiError('internal', `Conversation not found: ${String(req.params.conversation_id)}`);
     res.json({ response: await service.askAgent(hosted, question) });
   });

@@ -24,7 +24,7 @@ import { infoView, type ServerMeta } from './conversation-info.js';
 import { HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
 import { SecretStore } from './secret-store.js';
-import type { ConversationSortOrder, ForkRequest, SendMessageRequest, StartConversationRequest } from './requests.js';
+import { normalizeConversationId, type ConversationSortOrder, type ForkRequest, type SendMessageRequest, type StartConversationRequest } from './requests.js';
 
 export interface ConversationServiceOptions {
   conversationsPath: string;
@@ -192,6 +192,12 @@ export class ConversationService {
   find(id: string): HostedConversation | undefined {
     this.touch();
     return this.byId.get(id);
+  }
+
+  /** The conversation named by a client's raw id (dashed or 32-hex); undefined when unknown or malformed. */
+  lookup(raw: string): HostedConversation | undefined {
+    const id = normalizeConversationId(raw);
+    return id ? this.find(id) : undefined;
   }
 
   info(hosted: HostedConversation, includeSkills = false): Record<string, unknown> {
