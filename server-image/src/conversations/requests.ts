@@ -111,6 +111,8 @@ export const ConfirmationResponseRequestSchema = z.object({
 
 const limit = z.coerce.number().int().gt(0).lte(100).default(100);
 const includeSkills = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
+/** `include_skills` alone, for the routes whose other parameters are in the path or body. */
+export const IncludeSkillsQuerySchema = z.object({ include_skills: includeSkills });
 
 export const ConversationSortOrderSchema = z.enum(['CREATED_AT', 'UPDATED_AT', 'CREATED_AT_DESC', 'UPDATED_AT_DESC']);
 export type ConversationSortOrder = z.infer<typeof ConversationSortOrderSchema>;

@@ -8,7 +8,7 @@ import { countEvents, searchEvents } from './event-query.js';
 import type { HostedConversation } from './hosted-conversation.js';
 import {
   AskAgentRequestSchema, BatchGetQuerySchema, ConfirmationResponseRequestSchema, ConversationCountQuerySchema, ConversationIdSchema,
-  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema,
+  ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema, IncludeSkillsQuerySchema,
   SendMessageRequestSchema, SetConfirmationPolicyRequestSchema, SetSecurityAnalyzerRequestSchema, StartConversationRequestSchema,
   UpdateConversationRequestSchema, UpdateSecretsRequestSchema,
 } from './requests.js';
@@ -17,11 +17,9 @@ import { wireEvent } from './wire-event.js';
 import { z } from 'zod';
 
 const SUCCESS = { success: true } as const;
-const IncludeSkillsQuery = z.object({ include_skills: z.enum(['true', 'false', '1', '0']).optional() });
 
 function includeSkills(req: Request): boolean {
-  const q = parseOrThrow(IncludeSkillsQuery, req.query, 'query');
-  return q.include_skills === 'true' || q.include_skills === '1';
+  return parseOrThrow(IncludeSkillsQuerySchema, req.query, 'query').include_skills ?? false;
 }
 
 export function conversationsRouter(service: ConversationService): Router {
