@@ -20,6 +20,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND } from './api/agentworkspace.js';
 import { KubeClient, resourcePath, type KubeObject } from './kube/client.js';
 import { SERVER_IMAGE, ensureCluster, ensureImage, run } from '../../test/support/cluster.js';
+import { waitFor, type Truthy } from '../../test/support/wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export { SERVER_IMAGE };
@@ -131,21 +132,9 @@ export async function createNamespace(client: KubeClient, prefix: string): Promi
   return { name, remove: () => client.request('DELETE', `/api/v1/namespaces/${name}`).then(() => undefined, () => undefined) };
 }
 
-/** Polls until `probe` returns a truthy value; the timeout only bounds a hang. */
-export async function waitUntil<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 120_000, intervalMs = 250): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v as NonNullable<T>;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** test/support/wait.ts's waitFor with the e2e tier's pace: the API server and pods are slower than a process. */
+export function waitUntil<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 120_000, intervalMs = 250): Promise<Truthy<T>> {
+  return waitFor(probe, what, { timeoutMs, intervalMs });
 }
 
 export interface OperatorProcess {
