@@ -81,10 +81,10 @@ export function viewToMessages(view: View): Message[] {
 }
 
 /** ActionEvents with an executable action and no result yet (waiting for confirmation, or cut off by a crash). */
-export function unresolvedActions(events: readonly Event[], opts: { includeNonExecutable?: boolean } = {}): ActionEvent[] {
+export function unresolvedActions(events: readonly Event[]): ActionEvent[] {
   const resolved = new Set<string>();
   for (const e of events) {
     if (e.kind === 'ObservationEvent' || e.kind === 'AgentErrorEvent' || e.kind === 'UserRejectObservation') resolved.add(e.tool_call_id);
   }
-  return events.filter((e): e is ActionEvent => e.kind === 'ActionEvent' && !resolved.has(e.tool_call_id) && (opts.includeNonExecutable || e.action != null));
+  return events.filter((e): e is ActionEvent => e.kind === 'ActionEvent' && !resolved.has(e.tool_call_id) && e.action != null);
 }
