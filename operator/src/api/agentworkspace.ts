@@ -280,7 +280,7 @@ export const Reason = {
   Provisioning: 'Provisioning',
   /** The scheduler cannot place the pod (PodScheduled=False, Unschedulable). */
   Unschedulable: 'Unschedulable',
-  /** The image cannot be pulled (ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull). */
+  /** The image cannot be pulled (ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull, RegistryUnavailable). */
   ImagePullFailed: 'ImagePullFailed',
   /** The container runs but the server has not passed its readiness probe yet. */
   Starting: 'Starting',
@@ -292,7 +292,7 @@ export const Reason = {
   Expired: 'Expired',
   /** The pod failed or its container keeps crashing. */
   PodFailed: 'PodFailed',
-  /** Terminal: the spec cannot be honoured (e.g. no image); fixed only by editing the spec. */
+  /** Terminal: what only the operator can judge (a referenced Secret or key is missing, the API server refuses the pod); not retried until a spec edit or the periodic resync. */
   InvalidSpec: 'InvalidSpec',
   /** Terminal until the conflict is removed: an object with a child's name exists and is not ours. */
   ResourceConflict: 'ResourceConflict',

@@ -59,7 +59,7 @@ export class Informer {
         this.markHealthy();
         return;
       }
-      // onError scheduled a restart; wait for the first successful list instead.
+      // The list failed (onError counted it but restarts only a synced informer): try again after the backoff.
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.delayMs(errorsBefore)));
       if (this.stopped) return;
       this.clock.clearTimeout(this.restartTimer);
