@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LLMConfigSchema, redactLLMConfig, type LLMConfig } from '../llm/config.js';
+import { LLMConfigSchema, redactLLMConfig } from '../llm/config.js';
 import { defaultToolName, isKnownTool, KNOWN_TOOL_NAMES } from '../tools/registry.js';
 
 export const NoOpCondenserSchema = z.object({ kind: z.literal('NoOpCondenser') });
@@ -67,10 +67,9 @@ export function effectiveToolSpecs(spec: AgentSpec): { name: string; params: Rec
 
 /** The spec as it may be shown, stored or streamed: every API key becomes `"**********"`. */
 export function redactAgentSpec(spec: AgentSpec): Record<string, unknown> {
-  const redactLLM = (l: LLMConfig) => redactLLMConfig(l);
   return {
     ...spec,
-    llm: redactLLM(spec.llm),
-    ...(spec.condenser?.kind === 'LLMSummarizingCondenser' ? { condenser: { ...spec.condenser, llm: redactLLM(spec.condenser.llm) } } : {}),
+    llm: redactLLMConfig(spec.llm),
+    ...(spec.condenser?.kind === 'LLMSummarizingCondenser' ? { condenser: { ...spec.condenser, llm: redactLLMConfig(spec.condenser.llm) } } : {}),
   };
 }
