@@ -218,15 +218,17 @@ export class ConversationService {
 
   search(q: { page_id?: string | undefined; limit: number; status?: ExecutionStatus | undefined; sort_order: ConversationSortOrder; include_skills?: boolean | undefined }) {
     const list = this.sorted(q.sort_order, q.status);
-    let start = q.page_id ? list.findIndex((h) => hex(h.id) === q.page_id!.replaceAll('-', '').toLowerCase()) : 0;
-    if (start < 0) start = 0;
+    const cursor = q.page_id ? hex(q.page_id).toLowerCase() : undefined;
+    const start = cursor ? Math.max(0, list.findIndex((h) => hex(h.id) === cursor)) : 0;
     const page = list.slice(start, start + q.limit);
     const next = list[start + q.limit];
     return { items: page.map((h) => this.info(h, q.include_skills)), next_page_id: next ? hex(next.id) : null };
   }
 
   count(status?: ExecutionStatus): number {
-    return this.sorted('CREATED_AT', status).length;
+    let n = 0;
+    for (const h of this.byId.values()) if (status === undefined || h.status === status) n++;
+    return n;
   }
 
   // ---- lifecycle ----
