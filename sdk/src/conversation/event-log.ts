@@ -66,8 +66,4 @@ export class EventLog {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-
-  get subscriberCount(): number {
-    return this.listeners.size;
-  }
 }
