@@ -1,5 +1,5 @@
 // A manual clock for tests: timers fire only when the test advances time.
-import type { Clock } from './workqueue.js';
+import type { Clock } from './clock.js';
 
 export class ManualClock implements Clock {
   private t: number;

@@ -6,7 +6,7 @@
 import { makeInformer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
-import { realClock, type Clock } from './workqueue.js';
+import { realClock, type Clock } from './clock.js';
 
 export interface InformerOptions {
   kubeConfig: KubeConfig;

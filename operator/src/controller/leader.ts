@@ -11,7 +11,7 @@
 import { resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
 import { isConflict, isNotFound } from '../reconcile/errors.js';
 import type { Logger } from '../log.js';
-import { realClock, type Clock } from './workqueue.js';
+import { realClock, type Clock } from './clock.js';
 
 export interface LeaderElectorOptions {
   client: KubeClient;

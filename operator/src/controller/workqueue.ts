@@ -7,23 +7,7 @@
  * - per-key exponential backoff (`addRateLimited`), reset by `forget` after a success.
  * Workers loop: `key = await get()` (undefined once shut down) → process → `done(key)`.
  */
-
-/** The time seam: real timers in production, a manual clock in tests. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { realClock, type Clock } from './clock.js';
 
 export interface WorkQueueOptions {
   /** First retry delay of a failing key. @default 5 */
