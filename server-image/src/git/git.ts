@@ -202,15 +202,19 @@ export async function gitChanges(dir: string, ref: string | undefined): Promise<
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The nearest directory at or above `path` that holds `.git`. */
-function closestRepo(path: string): string | undefined {
-  let current = path;
-  for (;;) {
-    if (existsSync(join(current, '.git'))) return current;
-    const parent = dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
+/** The repository holding `file`: the nearest directory at or above it with `.git`, validated. */
+async function repoOf(file: string): Promise<string> {
+  for (let current = file; ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return validateRepository(current);
+    if (dirname(current) === current) throw new GitRepositoryError(`File is not in a git repository: ${file}`);
   }
+}
+
+/** `commit` (hex, checked by the caller) resolved in `repo`, and its first parent (the empty tree for a root commit). */
+async function commitAndParent(repo: string, commit: string): Promise<{ sha: string; parent: string }> {
+  const sha = await revParse(repo, commit);
+  if (!sha) throw new GitCommandError(`Unknown commit: ${commit}`);
+  return { sha, parent: (await revParse(repo, `${sha}^`)) ?? EMPTY_TREE };
 }
 
 function repoRelative(repo: string, path: string): string {
@@ -238,9 +242,7 @@ export async function gitDiff(file: string, ref: string | undefined): Promise<Gi
   if (info.size > MAX_DIFF_FILE_BYTES) {
     throw new GitCommandError(`File too large for git diff: ${info.size} bytes (max: ${MAX_DIFF_FILE_BYTES} bytes)`);
   }
-  const repoDir = closestRepo(file);
-  if (!repoDir) throw new GitRepositoryError(`File is not in a git repository: ${file}`);
-  const repo = await validateRepository(repoDir);
+  const repo = await repoOf(file);
   const base = await baseRef(repo, ref, 'display');
   const rel = repoRelative(repo, file);
   const original = base === EMPTY_TREE ? '' : ((await tryGit(['show', `${base}:${rel}`], repo)) ?? '');
@@ -255,12 +257,8 @@ export async function gitDiff(file: string, ref: string | undefined): Promise<Gi
 
 /** One file as changed by `commit` (hex, checked by the caller): first parent vs the commit. */
 export async function gitCommitFileDiff(file: string, commit: string): Promise<GitDiff> {
-  const repoDir = closestRepo(file);
-  if (!repoDir) throw new GitRepositoryError(`File is not in a git repository: ${file}`);
-  const repo = await validateRepository(repoDir);
-  const sha = await revParse(repo, commit);
-  if (!sha) throw new GitCommandError(`Unknown commit: ${commit}`);
-  const parent = (await revParse(repo, `${sha}^`)) ?? EMPTY_TREE;
+  const repo = await repoOf(file);
+  const { sha, parent } = await commitAndParent(repo, commit);
   const rel = repoRelative(repo, file);
   return { original: await showAt(repo, parent, rel), modified: await showAt(repo, sha, rel) };
 }
@@ -284,8 +282,6 @@ export async function gitCommits(dir: string, limit: number): Promise<GitCommits
 /** Files changed by one commit (hex, checked by the caller) against its first parent. */
 export async function gitCommitChanges(dir: string, commit: string): Promise<GitChange[]> {
   const repo = await validateRepository(dir);
-  const sha = await revParse(repo, commit);
-  if (!sha) throw new GitCommandError(`Unknown commit: ${commit}`);
-  const parent = (await revParse(repo, `${sha}^`)) ?? EMPTY_TREE;
+  const { sha, parent } = await commitAndParent(repo, commit);
   return parseNameStatus(await git(['-c', 'core.quotePath=false', 'diff', '--name-status', parent, sha, '--'], repo));
 }
