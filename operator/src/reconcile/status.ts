@@ -132,7 +132,7 @@ export function computeStatus(input: StatusInput): AgentWorkspaceStatus {
   const prev = ws.status;
   const verdict = verdictOf(input);
   const generation = ws.metadata.generation;
-  const prevReady = prev?.conditions?.find((c) => c.type === CONDITION_READY);
+  const prevReady = readyCondition(prev);
   const condition = nextCondition(prevReady, { type: CONDITION_READY, ...verdict, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
   const status: AgentWorkspaceStatus = {
     conditions: [condition],
