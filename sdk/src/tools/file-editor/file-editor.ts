@@ -28,8 +28,7 @@ export class FileEditor {
     try {
       return await this.run(action);
     } catch (err) {
-      const message = err instanceof EditorError ? err.message : `${(err as Error).message}`;
-      return { kind: 'FileEditorObservation', command: action.command, path: action.path, prev_exist: existsSync(action.path), is_error: true, content: [text(`ERROR:\n${message}`)] };
+      return { kind: 'FileEditorObservation', command: action.command, path: action.path, prev_exist: existsSync(action.path), is_error: true, content: [text(`ERROR:\n${(err as Error).message}`)] };
     }
   }
 
