@@ -197,7 +197,7 @@ export class LocalConversation implements Conversation {
     const meta = existsSync(join(dir, 'meta.json')) ? (readJson(join(dir, 'meta.json')) as { created_at?: string }) : {};
     const s: Internal = {
       id: stored.id, spec, workingDir: stored.workspace.working_dir, dir, status: stored.execution_status,
-      policy: options.confirmation_policy ? ConfirmationPolicySchema.parse(options.confirmation_policy) : ConfirmationPolicySchema.parse(stored.confirmation_policy),
+      policy: ConfirmationPolicySchema.parse(options.confirmation_policy ?? stored.confirmation_policy),
       maxIterations: options.max_iterations ?? stored.max_iterations,
       stuckDetection: options.stuck_detection ?? stored.stuck_detection,
       thresholds: StuckThresholdsSchema.parse({ ...(stored.stuck_detection_thresholds as object | undefined), ...options.stuck_detection_thresholds }),
