@@ -47,7 +47,7 @@ function llmView(llm: unknown): Json {
 }
 
 /** The agent as OpenHands shows it: known fields only, the LLMs redacted, skills trimmed unless asked for. */
-export function agentView(agent: unknown, includeSkills = false): Json {
+function agentView(agent: unknown, includeSkills = false): Json {
   if (!isRecord(agent)) return { kind: 'Agent', llm: llmView({}) };
   const out = pick(agent, AGENT_FIELDS);
   out.kind = 'Agent';

@@ -6,7 +6,7 @@ import { contentText, type Event } from '@agentworkspace/sdk';
 import type { EventCountQuery, EventSearchQuery } from './requests.js';
 
 /** `openhands.sdk.event.llm_convertible.message.MessageEvent` → `MessageEvent`. */
-export function bareKind(kind: string): string {
+function bareKind(kind: string): string {
   const dot = kind.lastIndexOf('.');
   return dot >= 0 ? kind.slice(dot + 1) : kind;
 }
@@ -18,7 +18,7 @@ function messageText(event: Event): string {
 }
 
 /** The predicate of the filters of `query`. */
-export function eventFilter(query: EventCountQuery): (event: Event) => boolean {
+function eventFilter(query: EventCountQuery): (event: Event) => boolean {
   const kind = query.kind !== undefined ? bareKind(query.kind) : undefined;
   const body = query.body?.toLowerCase();
   return (event) => {

@@ -14,7 +14,7 @@ import type { ConversationListener, HostedConversation } from './hosted-conversa
 import { wireEvent } from './wire-event.js';
 
 /** Frames stay under the Python client's 1 MiB message limit. */
-export const MAX_FRAME_BYTES = 1024 * 1024 - 1024;
+const MAX_FRAME_BYTES = 1024 * 1024 - 1024;
 
 export type Replay = { replay: 'none' } | { replay: 'all' } | { replay: 'since'; after: string };
 

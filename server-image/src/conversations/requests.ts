@@ -32,7 +32,7 @@ export const ConversationIdSchema = z.string().transform((value, ctx) => {
  * The workspace of a new conversation. Both dialects: the Python client's `{"kind":"LocalWorkspace",
  * "working_dir"}` and the TS client's `{"type":"local","working_dir"}`; a bare `{working_dir}` too.
  */
-export const WorkspaceRequestSchema = z.object({
+const WorkspaceRequestSchema = z.object({
   kind: z.literal('LocalWorkspace', { error: 'Only LocalWorkspace is supported (the server runs the agent in its own filesystem)' }).optional(),
   type: z.literal('local', { error: "Only the 'local' workspace type is supported" }).optional(),
   working_dir: z.string().min(1).refine((p) => !p.includes('\0'), 'must not contain NUL bytes').refine(isAbsolute, 'must be an absolute path'),
@@ -114,7 +114,7 @@ const includeSkills = z.enum(['true', 'false', '1', '0']).transform((v) => v ===
 /** `include_skills` alone, for the routes whose other parameters are in the path or body. */
 export const IncludeSkillsQuerySchema = z.object({ include_skills: includeSkills });
 
-export const ConversationSortOrderSchema = z.enum(['CREATED_AT', 'UPDATED_AT', 'CREATED_AT_DESC', 'UPDATED_AT_DESC']);
+const ConversationSortOrderSchema = z.enum(['CREATED_AT', 'UPDATED_AT', 'CREATED_AT_DESC', 'UPDATED_AT_DESC']);
 export type ConversationSortOrder = z.infer<typeof ConversationSortOrderSchema>;
 
 export const ConversationSearchQuerySchema = z.object({

@@ -12,7 +12,7 @@ import { z } from 'zod';
 
 export const SECRETS_FILE = 'server_secrets.json';
 
-export const StoredSecretsSchema = z.object({
+const StoredSecretsSchema = z.object({
   llm_api_key: z.string().optional(),
   condenser_api_key: z.string().optional(),
   secrets: z.record(z.string(), z.string()).default({}),

@@ -40,7 +40,7 @@ function isSensitiveGitPath(parts: string[]): boolean {
 }
 
 /** gitignore-like matching: a bare pattern matches any component; one with `/` is anchored at the root. */
-export function isExcluded(parts: string[], patterns: string[], isDir: boolean): boolean {
+function isExcluded(parts: string[], patterns: string[], isDir: boolean): boolean {
   for (const raw of patterns) {
     const dirOnly = raw.endsWith('/');
     const pattern = raw.replace(/\/+$/, '');
@@ -60,7 +60,7 @@ export function isExcluded(parts: string[], patterns: string[], isDir: boolean):
 }
 
 /** `dir` if it is a git work tree, else the single repository found up to 3 levels below it, else `dir`. */
-export async function resolveRepoRoot(dir: string, maxDepth = 3): Promise<string> {
+async function resolveRepoRoot(dir: string, maxDepth = 3): Promise<string> {
   if (existsSync(join(dir, '.git'))) return dir;
   const found: string[] = [];
   const frontier: [string, number][] = [[dir, 0]];

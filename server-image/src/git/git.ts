@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** Largest file whose contents /diff returns. */
-export const MAX_DIFF_FILE_BYTES = 1024 * 1024;
+const MAX_DIFF_FILE_BYTES = 1024 * 1024;
 const MAX_GIT_OUTPUT = 64 * 1024 * 1024;
 
 export class GitRepositoryError extends Error {
@@ -144,7 +144,7 @@ export async function baseRef(repo: string, override: string | undefined, purpos
 }
 
 /** Parses `git diff --name-status` lines; a rename becomes DELETED old + ADDED new, a copy ADDED new. */
-export function parseNameStatus(output: string): GitChange[] {
+function parseNameStatus(output: string): GitChange[] {
   const changes: GitChange[] = [];
   for (const line of output.split('\n')) {
     if (!line.trim()) continue;

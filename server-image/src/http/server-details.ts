@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 
 /** The OpenHands agent-server API version this server implements (openhands-protocol.md §0). */
-export const OPENHANDS_API_VERSION = '1.43.1';
+const OPENHANDS_API_VERSION = '1.43.1';
 
 export interface ServerInfoSource {
   state: ServerState;

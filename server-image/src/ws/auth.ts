@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { SESSION_KEY_HEADER, headerKey, keyMatches } from '../http/auth.js';
 
-export const AUTH_TIMEOUT_MS = 10_000;
+const AUTH_TIMEOUT_MS = 10_000;
 export const CLOSE_AUTH_FAILED = 4001;
 
 export type HandshakeVerdict = 'accept' | 'reject' | 'first-frame';

@@ -15,8 +15,8 @@ import type { ConversationService } from '../conversations/service.js';
 import { isAuthControlMessage } from './auth.js';
 import type { SocketHandler } from './dispatcher.js';
 
-export const CLOSE_NOT_FOUND = 4004;
-export const CLOSE_TRY_AGAIN = 1013;
+const CLOSE_NOT_FOUND = 4004;
+const CLOSE_TRY_AGAIN = 1013;
 
 export interface EventsSocketOptions {
   maxSubscribers: number;
