@@ -157,7 +157,8 @@ export class LocalConversation implements Conversation {
   /** Starts a new conversation. Throws `AgentSpecError` / `ZodError` naming the bad field, or `LLMError('LLMConfigError')`. */
   static async create(options: LocalConversationOptions): Promise<LocalConversation> {
     const spec = parseAgentSpec(options.agent);
-    const o = LocalConversationOptionsSchema.parse({ ...options, agent: undefined, llmFactory: undefined, logger: undefined, onStreamingDelta: undefined, toolEnvironment: undefined });
+    // The schema covers the serializable options; the agent, hooks and environment are dropped as unknown keys.
+    const o = LocalConversationOptionsSchema.parse(options);
     const wd = typeof o.workspace === 'string' ? o.workspace : o.workspace.working_dir;
     if (!isAbsolute(wd)) throw new ConversationStateError(`workspace.working_dir must be an absolute path, got "${wd}"`);
     mkdirSync(wd, { recursive: true });
