@@ -1,4 +1,5 @@
-// The agent server's public surface, for the composition of later features (conversations, issue #5).
+// The agent server's extension surface (README "Logs, shutdown, extension"): what a feature needs to add routers,
+// sockets and shutdown steps without editing the core. main.ts, not this file, is the package's entry point.
 export { createApp, type AppDeps } from './http/app.js';
 export { ApiError, STATUS_BY_CODE, parseOrThrow, type ErrorCode, type ValidationIssue } from './http/errors.js';
 export { keyMatches, requireSessionKey, SESSION_KEY_HEADER } from './http/auth.js';
