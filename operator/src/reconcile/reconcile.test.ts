@@ -160,6 +160,14 @@ describe('reconcile', () => {
     expect(t.status().conditions[0]!.message).toMatch(/spec\.llm\.secretName: Secret "nope" not found/);
   });
 
+  it('names the key field when a referenced Secret lacks the key', async () => {
+    const t = setup({ sessionApiKey: { secretName: 'mine', key: 'token' } });
+    t.kube.seed(resourcePath('v1', 'Secret', NS, 'mine'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mine', namespace: NS }, data: { other: 'eA==' } });
+    expect(await t.run()).toEqual({ terminal: true });
+    expect(t.kube.actions).toEqual([`PATCH ${wsPath}/status`]);
+    expect(t.status().conditions[0]!.message).toMatch(/spec\.sessionApiKey\.key: Secret "mine" has no key "token"/);
+  });
+
   it('turns a pod the API server refuses (422) into InvalidSpec', async () => {
     const t = setup();
     t.kube.failNext('POST', '/pods', 422);

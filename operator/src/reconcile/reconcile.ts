@@ -117,9 +117,12 @@ export function expiryOf(ws: AgentWorkspace): Date | undefined {
 /** Checks only the operator can make: Secrets the spec references exist and hold the keys it names. */
 async function checkReferences(ws: AgentWorkspace, deps: ReconcileDeps): Promise<void> {
   const ns = ws.metadata.namespace;
-  const refs: Array<{ field: string; secret: string; key?: string }> = [];
-  if (ws.spec.llm) refs.push({ field: 'spec.llm.secretName', secret: ws.spec.llm.secretName, key: ws.spec.llm.apiKeyKey });
-  if (ws.spec.sessionApiKey) refs.push({ field: 'spec.sessionApiKey.secretName', secret: ws.spec.sessionApiKey.secretName, key: ws.spec.sessionApiKey.key });
+  const refs: Array<{ field: string; secret: string; keyField: string; key: string }> = [];
+  if (ws.spec.llm) refs.push({ field: 'spec.llm.secretName', secret: ws.spec.llm.secretName, keyField: 'spec.llm.apiKeyKey', key: ws.spec.llm.apiKeyKey });
+  if (ws.spec.sessionApiKey) {
+    const { secretName, key } = ws.spec.sessionApiKey;
+    refs.push({ field: 'spec.sessionApiKey.secretName', secret: secretName, keyField: 'spec.sessionApiKey.key', key });
+  }
   for (const ref of refs) {
     let secret: KubeObject;
     try {
@@ -129,9 +132,8 @@ async function checkReferences(ws: AgentWorkspace, deps: ReconcileDeps): Promise
       throw err;
     }
     const data = (secret.data ?? {}) as Record<string, string>;
-    if (ref.key && !data[ref.key]) throw new TerminalError(Reason.InvalidSpec, `${ref.field}: Secret "${ref.secret}" has no key "${ref.key}".`);
+    if (!data[ref.key]) throw new TerminalError(Reason.InvalidSpec, `${ref.keyField}: Secret "${ref.secret}" has no key "${ref.key}".`);
   }
-  if (!(ws.spec.image ?? deps.settings.serverImage)) throw new TerminalError(Reason.InvalidSpec, 'spec.image: no image given and the operator has no SERVER_IMAGE default.');
 }
 
 interface Children {
