@@ -1,6 +1,6 @@
 import { contentText, text } from '../events/content.js';
 import type { ActionEvent } from '../events/action-event.js';
-import type { LLMConvertibleEvent } from '../events/event.js';
+import { isToolResult, type LLMConvertibleEvent } from '../events/event.js';
 import type { CompletionResponse, LLM } from '../llm/types.js';
 import { viewToMessages, type View } from './view.js';
 
@@ -33,10 +33,9 @@ export class LLMSummarizingCondenser {
     // The kept tail starts at a step boundary: never with a tool result, never inside a group of parallel calls,
     // so the latest results stay in view.
     let cut = events.length - tail;
-    const isResult = (e: LLMConvertibleEvent | undefined) => e?.kind === 'ObservationEvent' || e?.kind === 'AgentErrorEvent' || e?.kind === 'UserRejectObservation';
     const sameGroup = (a: LLMConvertibleEvent | undefined, b: LLMConvertibleEvent | undefined) =>
       a?.kind === 'ActionEvent' && b?.kind === 'ActionEvent' && a.llm_response_id === b.llm_response_id;
-    while (cut > head && (isResult(events[cut]) || sameGroup(events[cut - 1], events[cut]))) cut--;
+    while (cut > head && (isToolResult(events[cut]) || sameGroup(events[cut - 1], events[cut]))) cut--;
     if (cut <= head) return null;
     const forgotten = new Set(events.slice(head, cut).map((e) => e.id));
     const actions = events.filter((e): e is ActionEvent => e.kind === 'ActionEvent');
@@ -45,7 +44,7 @@ export class LLMSummarizingCondenser {
     const forgottenCalls = new Set(actions.filter((a) => forgotten.has(a.id)).map((a) => a.tool_call_id));
     const keptCalls = new Set(actions.filter((a) => !forgotten.has(a.id)).map((a) => a.tool_call_id));
     for (const e of events) {
-      if (e.kind !== 'ObservationEvent' && e.kind !== 'AgentErrorEvent' && e.kind !== 'UserRejectObservation') continue;
+      if (!isToolResult(e)) continue;
       if (forgottenCalls.has(e.tool_call_id)) forgotten.add(e.id);
       else if (keptCalls.has(e.tool_call_id)) forgotten.delete(e.id);
     }

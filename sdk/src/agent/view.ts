@@ -1,7 +1,7 @@
 import type { ActionEvent } from '../events/action-event.js';
 import { contentText, text } from '../events/content.js';
 import type { Condensation } from '../events/condensation.js';
-import { isLLMConvertible, type Event, type LLMConvertibleEvent } from '../events/event.js';
+import { isLLMConvertible, isToolResult, type Event, type LLMConvertibleEvent } from '../events/event.js';
 import type { Message } from '../events/llm-message.js';
 
 /**
@@ -84,7 +84,7 @@ export function viewToMessages(view: View): Message[] {
 export function unresolvedActions(events: readonly Event[]): ActionEvent[] {
   const resolved = new Set<string>();
   for (const e of events) {
-    if (e.kind === 'ObservationEvent' || e.kind === 'AgentErrorEvent' || e.kind === 'UserRejectObservation') resolved.add(e.tool_call_id);
+    if (isToolResult(e)) resolved.add(e.tool_call_id);
   }
   return events.filter((e): e is ActionEvent => e.kind === 'ActionEvent' && !resolved.has(e.tool_call_id) && e.action != null);
 }

@@ -52,3 +52,9 @@ export function isLLMConvertible(e: Event): e is LLMConvertibleEvent {
     e.kind === 'CondensationSummaryEvent'
   );
 }
+
+/** Events that answer a tool call: its observation, its error, or its rejection. */
+export type ToolResultEvent = Extract<Event, { kind: 'ObservationEvent' | 'AgentErrorEvent' | 'UserRejectObservation' }>;
+export function isToolResult(e: Event | undefined): e is ToolResultEvent {
+  return e?.kind === 'ObservationEvent' || e?.kind === 'AgentErrorEvent' || e?.kind === 'UserRejectObservation';
+}
