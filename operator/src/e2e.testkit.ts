@@ -19,6 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND } from './api/agentworkspace.js';
 import { KubeClient, resourcePath, type KubeObject } from './kube/client.js';
+import { isConflict, isNotFound } from './reconcile/errors.js';
 import { SERVER_IMAGE, ensureCluster, ensureImage, run } from '../../test/support/cluster.js';
 import { waitFor, type Truthy } from '../../test/support/wait.js';
 
@@ -79,14 +80,13 @@ export async function upsert(client: KubeClient, obj: KubeObject): Promise<KubeO
     try {
       return await client.request('POST', path, { body: obj });
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (!isConflict(err)) throw err;
     }
     try {
       const existing = await client.get(`${path}/${obj.metadata?.name}`);
       return await client.request('PUT', `${path}/${obj.metadata?.name}`, { body: { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
     } catch (err) {
-      const code = (err as { code?: number }).code;
-      if ((code !== 409 && code !== 404) || attempt >= 4) throw err;
+      if (!(isConflict(err) || isNotFound(err)) || attempt >= 4) throw err;
     }
   }
 }
@@ -297,7 +297,7 @@ export async function getOrUndefined<T extends KubeObject = KubeObject>(client: 
   try {
     return await client.get<T>(path);
   } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }
