@@ -48,7 +48,7 @@ export class Controller {
   private readonly byReason = new Map<string, { ready: string; reason: string }>();
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
-  private workspaceInformers: Informer[] = [];
+  private readonly workspaceInformers: Informer[];
 
   constructor(private readonly o: ControllerOptions) {
     const scopes = o.namespaces.length ? o.namespaces : [undefined];
