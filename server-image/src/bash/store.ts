@@ -79,9 +79,16 @@ export class BashEventStore {
 
   /** The event whose id is `eventId` (hex), or undefined. */
   async get(eventId: string): Promise<BashEvent | undefined> {
-    const suffix = `_${eventId}`;
-    const name = (await this.names()).find((n) => n.endsWith(suffix));
-    return name ? this.load(name) : undefined;
+    return (await this.getMany([eventId]))[0];
+  }
+
+  /** The events whose ids are `eventIds` (hex), in that order, undefined for unknown ids; one directory listing for all. */
+  async getMany(eventIds: readonly string[]): Promise<(BashEvent | undefined)[]> {
+    const names = await this.names();
+    return Promise.all(eventIds.map((eventId) => {
+      const name = names.find((n) => n.endsWith(`_${eventId}`));
+      return name ? this.load(name) : undefined;
+    }));
   }
 
   async search(q: BashSearch): Promise<BashPage> {

@@ -72,7 +72,7 @@ export function bashRouter(bash: BashService, state: ServerState): Router {
   router.get('/bash_events', async (req, res) => {
     const ids = parseOrThrow(BatchBody, req.body, 'body');
     if (ids.length > 100) throw new ApiError('bad_request', 'At most 100 ids per request');
-    res.json(await Promise.all(ids.map(async (id) => (await bash.store.get(id)) ?? null)));
+    res.json((await bash.store.getMany(ids)).map((event) => event ?? null));
   });
 
   router.get('/bash_events/:event_id', async (req, res) => {
