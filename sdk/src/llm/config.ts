@@ -20,7 +20,7 @@ export const LLMConfigSchema = z.object({
   max_output_tokens: z.number().int().positive().nullish(),
   /** Per-request timeout, seconds. Default 300. */
   timeout: z.number().positive().default(300),
-  /** Retries on 429, 5xx and connection errors. Default 5. */
+  /** Retries on 429, 408, 5xx, timeouts and connection errors (`LLMError.retryable`). Default 5. */
   num_retries: z.number().int().min(0).default(5),
   retry_multiplier: z.number().positive().default(8),
   /** Seconds; the first retry waits at least this long (before jitter). Default 8. */
