@@ -2,7 +2,8 @@
 /**
  * CLI: serves a script as an OpenAI-compatible (default) or Anthropic Messages endpoint.
  *   node sdk/dist/testing/scripted-llm-server.js --script turns.yaml [--port 8000] [--host 127.0.0.1] [--api openai|anthropic] [--api-key K]
- * Prints one JSON line `{"url": …}` when listening; prints each script violation to stderr; exits 0 on SIGTERM/SIGINT.
+ * Prints one JSON line `{"url", "port", "api"}` when listening and each script violation to stderr. On SIGTERM/SIGINT it
+ * exits 0, or 1 if the script was violated; bad arguments exit 2.
  */
 import { parseArgs } from 'node:util';
 import { loadScript } from './script.js';
