@@ -21,7 +21,7 @@ import type { PathPolicy } from '../files/paths.js';
 import { ApiError, parseOrThrow } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { infoView, type ServerMeta } from './conversation-info.js';
-import { HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
+import { type ClientKeys, HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
 import { SecretStore } from './secret-store.js';
 import { normalizeConversationId, type ConversationSortOrder, type ForkRequest, type SendMessageRequest, type StartConversationRequest } from './requests.js';
@@ -58,18 +58,13 @@ const StoredMetaSchema = z.looseObject({ created_at: z.string().optional(), upda
 const hex = (id: string) => id.replaceAll('-', '');
 
 /** The API keys the client itself put in its agent spec (not the server's, which are applied again on load). */
-function clientKeys(agent: unknown): { llm?: string; condenser?: string } {
+function clientKeys(agent: unknown): ClientKeys {
   const key = (llm: unknown) => {
     const k = (llm as { api_key?: unknown } | undefined)?.api_key;
     return typeof k === 'string' && k !== '' && k !== REDACTED ? k : undefined;
   };
   const a = agent as { llm?: unknown; condenser?: { llm?: unknown } } | undefined;
-  const out: { llm?: string; condenser?: string } = {};
-  const llm = key(a?.llm);
-  const condenser = key(a?.condenser?.llm);
-  if (llm) out.llm = llm;
-  if (condenser) out.condenser = condenser;
-  return out;
+  return { llm: key(a?.llm), condenser: key(a?.condenser?.llm) };
 }
 
 function readJsonIfExists(path: string): unknown {
