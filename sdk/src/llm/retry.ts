@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
 import type { CompletionRequest, CompletionResponse } from './types.js';
@@ -25,13 +26,12 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfter?: num
 }
 
 /** Waits `ms`; rejects with `LLMAbortedError`, clearing the timer, once `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new LLMError('LLMAbortedError', 'LLM call aborted'));
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new LLMError('LLMAbortedError', 'LLM call aborted')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    throw signal?.aborted ? new LLMError('LLMAbortedError', 'LLM call aborted', { cause: err }) : err;
+  }
 }
 
 /** Runs `fn`, retrying retryable `LLMError`s per `policy`. `onRetry` sees each failure that will be retried. */
