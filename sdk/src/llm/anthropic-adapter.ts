@@ -1,11 +1,11 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
-import { contentText, text } from '../events/content.js';
+import { contentText } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
 import { resolveModel } from './model-name.js';
 import { completeWithRetries } from './retry.js';
-import { emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
+import { assistantMessage, emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
 import { callVendor, vendorClientOptions } from './vendor-error.js';
 
 const CLASSES = { APIError, APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
@@ -85,7 +85,7 @@ export class AnthropicLLM implements LLM {
         }
         return {
           id: r.id,
-          message: { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null },
+          message: assistantMessage(content, calls),
           usage: usageOf(r.usage),
           latency_ms: performance.now() - started,
         };
@@ -116,7 +116,7 @@ export class AnthropicLLM implements LLM {
       const calls = [...blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => ({ id: b.id, name: b.name, arguments: b.json || '{}', origin: 'completion' as const }));
       return {
         id,
-        message: { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null },
+        message: assistantMessage(content, calls),
         usage,
         latency_ms: performance.now() - started,
       };

@@ -1,12 +1,12 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { contentText, text } from '../events/content.js';
+import { contentText } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
 import { resolveModel } from './model-name.js';
 import { completeWithRetries } from './retry.js';
-import { emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
+import { assistantMessage, emptyUsage, type CompletionRequest, type CompletionResponse, type LLM, type TokenUsage } from './types.js';
 import { callVendor, vendorClientOptions } from './vendor-error.js';
 
 const CLASSES = { APIError, APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
@@ -80,7 +80,7 @@ export class OpenAICompatibleLLM implements LLM {
         );
         return {
           id: r.id,
-          message: { role: 'assistant', content: choice.message.content ? [text(choice.message.content)] : [], tool_calls: calls.length ? calls : null },
+          message: assistantMessage(choice.message.content, calls),
           usage: usageOf(r.usage),
           latency_ms: performance.now() - started,
         };
@@ -110,7 +110,7 @@ export class OpenAICompatibleLLM implements LLM {
       const toolCalls = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => ({ ...c, origin: 'completion' as const }));
       return {
         id,
-        message: { role: 'assistant', content: content ? [text(content)] : [], tool_calls: toolCalls.length ? toolCalls : null },
+        message: assistantMessage(content, toolCalls),
         usage,
         latency_ms: performance.now() - started,
       };

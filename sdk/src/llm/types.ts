@@ -1,3 +1,4 @@
+import { text } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
 
@@ -42,4 +43,9 @@ export interface LLM {
 
 export function emptyUsage(): TokenUsage {
   return { prompt_tokens: 0, completion_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+}
+
+/** A reply as the assistant message of a completion: no content when the text is empty, null when there are no calls. */
+export function assistantMessage(content: string | null | undefined, calls: MessageToolCall[]): CompletionResponse['message'] {
+  return { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { contentText, text } from '../events/content.js';
+import { contentText } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
+import { assistantMessage } from '../llm/types.js';
 import { ScriptSchema, type Script, type ScriptInput, type ScriptTurn } from './script.js';
 
 export type PlayResult =
@@ -54,7 +55,7 @@ export class ScriptPlayer {
     return {
       kind: 'reply',
       id: `scripted-${randomUUID()}`,
-      message: { role: 'assistant', content: turn.text ? [text(turn.text)] : [], tool_calls: calls.length ? calls : null },
+      message: assistantMessage(turn.text, calls),
       delayMs: turn.delay_ms,
       usage: turn.usage ?? { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(calls).length) / 4) },
     };
