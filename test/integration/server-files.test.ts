@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { git } from '../support/git.js';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, call, startServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
@@ -22,10 +23,6 @@ function form(content: Uint8Array | string, field = 'file'): FormData {
 
 function upload(server: TestServer, path: string, body: FormData | string, headers: Record<string, string> = {}) {
   return call(server, 'POST', `/api/file/upload?path=${encodeURIComponent(path)}`, { body, headers });
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
 }
 
 describe('agent server: files', () => {

@@ -1,17 +1,13 @@
 // /api/git against the real server and real repositories: changes, diff, commits and one commit's
 // changes; non-repositories give empty results; bad input gives 400/422.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { git } from '../support/git.js';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, call, startServer } from '../support/server.js';
 
 jest.setTimeout(60_000);
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test Author', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
-}
 
 interface GitChange { status: string; path: string }
 

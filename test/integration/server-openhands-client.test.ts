@@ -2,11 +2,11 @@
 // server: RemoteWorkspace's executeCommand, fileUpload, fileDownload, gitChanges and gitDiff; its
 // BashClient; and its BashWebSocketClient, which in a Node ES module needs `window.WebSocket`
 // (see architecture.md), so the shim is installed before the package is loaded.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
+import { git } from '../support/git.js';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
 import { type TestServer, startServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
@@ -15,10 +15,6 @@ jest.setTimeout(60_000);
 
 (globalThis as { window?: unknown }).window = { WebSocket };
 const client = await import('@openhands/typescript-client');
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
-}
 
 describe('official @openhands/typescript-client against our server', () => {
   let server: TestServer;
