@@ -18,33 +18,39 @@ export const SecretsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$
 export class SecretRegistry {
   private readonly secrets = new Map<string, string>();
   private readonly maskOnly = new Set<string>();
+  /** Every value to mask, longest first (so a secret containing another is masked whole); recomputed whenever a value is added. */
+  private masked: string[] = [];
 
   constructor(secrets: Record<string, SecretSource> = {}) {
     for (const [name, s] of Object.entries(secrets)) if (s.value && s.value !== REDACTED) this.secrets.set(name, s.value);
+    this.refresh();
   }
 
   /** Values masked without being exposed to tools (e.g. LLM API keys). Short values are ignored: masking "a" would wreck text. */
   addMaskOnly(value: string | null | undefined): void {
-    if (value && value.length >= 4 && value !== REDACTED) this.maskOnly.add(value);
+    if (value && value.length >= 4 && value !== REDACTED) {
+      this.maskOnly.add(value);
+      this.refresh();
+    }
   }
 
   env(): Record<string, string> {
     return Object.fromEntries(this.secrets);
   }
 
-  private values(): string[] {
-    return [...new Set([...this.secrets.values(), ...this.maskOnly])].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  private refresh(): void {
+    this.masked = [...new Set([...this.secrets.values(), ...this.maskOnly])].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
   }
 
   mask(s: string): string {
     let out = s;
-    for (const v of this.values()) if (out.includes(v)) out = out.split(v).join(SECRET_MASK);
+    for (const v of this.masked) if (out.includes(v)) out = out.split(v).join(SECRET_MASK);
     return out;
   }
 
   /** A copy of `value` with every string leaf masked. */
   maskDeep<T>(value: T): T {
-    if (this.values().length === 0) return value;
+    if (this.masked.length === 0) return value;
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') return this.mask(v);
       if (Array.isArray(v)) return v.map(walk);
