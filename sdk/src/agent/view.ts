@@ -41,8 +41,10 @@ export function viewToMessages(view: View): Message[] {
   const out: Message[] = [];
   const events = view.events;
   const push = (m: Message) => out.push(m);
+  const summary: Message | null = view.summary && { role: 'user', content: [text(`Summary of the earlier conversation:\n${view.summary.text}`)] };
+  const summaryAt = view.summary?.offset ?? -1;
   for (let i = 0; i < events.length; i++) {
-    if (view.summary && i === view.summary.offset) push({ role: 'user', content: [text(`Summary of the earlier conversation:\n${view.summary.text}`)] });
+    if (summary && i === summaryAt) push(summary);
     const e = events[i]!;
     switch (e.kind) {
       case 'SystemPromptEvent':
@@ -76,7 +78,7 @@ export function viewToMessages(view: View): Message[] {
         break;
     }
   }
-  if (view.summary && view.summary.offset >= events.length) push({ role: 'user', content: [text(`Summary of the earlier conversation:\n${view.summary.text}`)] });
+  if (summary && summaryAt >= events.length) push(summary);
   return out;
 }
 
