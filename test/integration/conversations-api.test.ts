@@ -8,14 +8,13 @@ import type { ScriptedServer } from '@agentworkspace/sdk';
 import { call, getWithBody } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, assertEventPage, createConversation, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, type Json,
+  agentSpec, allEvents, api, assertEventPage, createConversation, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, userMessage, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
 jest.setTimeout(90_000);
 
 const hex = (id: string) => id.replaceAll('-', '');
-const text = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('conversations API', () => {
   const { server, llm } = useServerWithModels();
@@ -161,7 +160,7 @@ describe('conversations API', () => {
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('run') } });
     const noMessage = await api<Json>(server, 'POST', `/api/conversations/${c.id}/run`, null);
     expect(noMessage.status).toBe(400);
-    expect((await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: text('go') })).status).toBe(200);
+    expect((await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: userMessage('go') })).status).toBe(200);
     expect((await api(server, 'POST', `/api/conversations/${c.id}/run`, 'Success')).status).toBe(200);
     const busy = await api<Json>(server, 'POST', `/api/conversations/${c.id}/run`, null);
     expect(busy.status).toBe(409);
@@ -197,7 +196,7 @@ describe('conversations API', () => {
     expect(badPolicy.status).toBe(422);
     expect(badPolicy.body.detail[0].loc.slice(0, 2)).toEqual(['body', 'policy']);
 
-    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('touch files'), run: true } });
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...userMessage('touch files'), run: true } });
     await waitForStatus(server, c.id, ['waiting_for_confirmation']);
     expect((await api(server, 'POST', `/api/conversations/${c.id}/events/respond_to_confirmation`, 'Success', { json: { accept: false, reason: 'not now' } })).status).toBe(200);
     const rejected = (await allEvents(server, c.id)).filter((e) => e.kind === 'UserRejectObservation');
@@ -226,7 +225,7 @@ describe('conversations API', () => {
     const info = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo');
     expect(info.body.secret_registry).toEqual({ secret_sources: { MY_TOKEN: { kind: 'StaticSecret' }, OTHER: { kind: 'StaticSecret' } } });
 
-    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('print it'), run: true } });
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...userMessage('print it'), run: true } });
     await waitForStatus(server, c.id, ['finished']);
     const events = JSON.stringify(await allEvents(server, c.id));
     expect(events).not.toContain('tok-1234567');
@@ -265,7 +264,7 @@ describe('fork', () => {
 
   it('copies events up to an event into a new conversation that continues on its own (201; 409 taken id; 404 unknown event)', async () => {
     const src = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('fork') }, tags: { team: 'a' } });
-    await api(server, 'POST', `/api/conversations/${src.id}/events`, 'Success', { json: { ...text('run it'), run: true } });
+    await api(server, 'POST', `/api/conversations/${src.id}/events`, 'Success', { json: { ...userMessage('run it'), run: true } });
     await waitForStatus(server, src.id, ['finished']);
     const events = await allEvents(server, src.id);
     // Cut after the finish observation, so the shared scripted model sees its last call answered in the fork too.
@@ -281,7 +280,7 @@ describe('fork', () => {
     const forkEvents = await allEvents(server, fork.body.id);
     expect(forkEvents).toEqual(events.slice(0, events.indexOf(cut) + 1));
 
-    await api(server, 'POST', `/api/conversations/${fork.body.id}/events`, 'Success', { json: { ...text('go on'), run: true } });
+    await api(server, 'POST', `/api/conversations/${fork.body.id}/events`, 'Success', { json: { ...userMessage('go on'), run: true } });
     await waitForStatus(server, fork.body.id, ['finished']);
     expect((await api(server, 'GET', `/api/conversations/${fork.body.id}/agent_final_response`, 'AgentResponseResult')).body).toEqual({ response: 'the fork continues on its own' });
     expect(await allEvents(server, src.id)).toEqual(events);
@@ -360,11 +359,11 @@ describe('concurrent run cap', () => {
     const a = await createConversation(server, { agent: agentSpec(slow), workspace: { type: 'local', working_dir: scratchDir('capa') }, initial_message: { content: [{ type: 'text', text: 'go' }] } });
     await waitForStatus(server, a.id, ['running']);
     const b = await createConversation(server, { agent: agentSpec(quick), workspace: { type: 'local', working_dir: scratchDir('capb') } });
-    const refused = await api<Json>(server, 'POST', `/api/conversations/${b.id}/events`, null, { json: { ...text('hi'), run: true } });
+    const refused = await api<Json>(server, 'POST', `/api/conversations/${b.id}/events`, null, { json: { ...userMessage('hi'), run: true } });
     expect(refused.status).toBe(503);
     expect(refused.body.detail).toMatch(/at most 1 may run at once/);
     expect((await allEvents(server, b.id)).length).toBe(0);
-    await api(server, 'POST', `/api/conversations/${b.id}/events`, 'Success', { json: text('hi') });
+    await api(server, 'POST', `/api/conversations/${b.id}/events`, 'Success', { json: userMessage('hi') });
     expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(503);
 
     await api(server, 'POST', `/api/conversations/${a.id}/interrupt`, 'Success');
@@ -400,7 +399,7 @@ describe('idle conversations', () => {
     const before = await allEvents(server, c.id);
     await waitFor(() => server.logs().includes('idle conversation released from memory') && server.logs().includes(c.id), 'the idle release');
     expect(await allEvents(server, c.id)).toEqual(before);
-    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...text('check it'), run: true } });
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...userMessage('check it'), run: true } });
     await waitForStatus(server, c.id, ['finished']);
     expect(model.player.violations).toEqual([]);
     const after = await allEvents(server, c.id);

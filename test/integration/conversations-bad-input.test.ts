@@ -8,14 +8,14 @@ import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { call } from '../support/server.js';
 import {
-  agentSpec, allEvents, api, createConversation, scratchDir, scriptedLLM, shape, waitForStatus, useServerWithModels, type Json,
+  agentSpec, allEvents, api, createConversation, scratchDir, scriptedLLM, shape, waitForStatus, useServerWithModels, userMessage, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
 jest.setTimeout(90_000);
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
-const msg = (t: string, run = false) => ({ role: 'user', content: [{ type: 'text', text: t }], run });
+const msg = (t: string, run = false) => ({ ...userMessage(t), run });
 
 describe('bad input to the conversations API', () => {
   let model: ScriptedServer;

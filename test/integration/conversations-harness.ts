@@ -61,6 +61,11 @@ export function useServerWithModels(setup: (llm: ScriptedModels) => StartOptions
   return { server, llm };
 }
 
+/** A user message with one text part, as clients send it (REST body or socket frame). */
+export function userMessage(text: string): Json {
+  return { role: 'user', content: [{ type: 'text', text }] };
+}
+
 /** An OpenHands `Agent` spec using the scripted server through the real OpenAI adapter. */
 export function agentSpec(llm: { url: string }, extra: { api_key?: string | null; tools?: string[]; stream?: boolean } = {}): Json {
   return {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { startServer, type TestServer } from '../support/server.js';
 import {
-  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, waitForStatus, type Json,
+  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, scriptedLLM, waitForStatus, userMessage, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -17,7 +17,6 @@ jest.setTimeout(90_000);
 
 const filesUnder = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
   .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('restart safety', () => {
   const data = scratchDir('restart-data');
@@ -61,7 +60,7 @@ describe('restart safety', () => {
     const c = await createConversation(a, { agent: agentSpec(model), workspace: { type: 'local', working_dir: workDir }, secrets: { RESTART_TOKEN: 'tok-restart-777' } });
     const socket = new EventSocket(a, c.id);
     await socket.waitFor(() => true, 'first frame');
-    socket.send(message('make a marker, then run the long command'));
+    socket.send(userMessage('make a marker, then run the long command'));
     const longAction = await socket.waitFor((f) => f.kind === 'ActionEvent' && f.action?.command === 'sleep 20; echo late', 'the long command started');
     a.process.kill('SIGKILL');
     await socket.closed;
@@ -90,7 +89,7 @@ describe('restart safety', () => {
     expect(again.frames[0]).toMatchObject({ key: 'full_state', value: { execution_status: 'error' } });
     expect(again.events().slice(0, seen.length)).toEqual(seen);
     const from = again.frames.length;
-    again.send(message('the server restarted; please finish'));
+    again.send(userMessage('the server restarted; please finish'));
     await again.waitForSnapshot(['finished'], from);
     again.assertValid();
     expect(model.player.violations).toEqual([]);
@@ -104,7 +103,7 @@ describe('restart safety', () => {
     await again.close();
 
     // A graceful stop mid-run leaves the conversation paused (never `running` on disk), and it is served again.
-    await api(b, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...message('one more, slowly'), run: true } });
+    await api(b, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...userMessage('one more, slowly'), run: true } });
     await waitForStatus(b, c.id, ['running']);
     expect(await b.stop()).toBe(0);
     const d = await boot();

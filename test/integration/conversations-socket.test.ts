@@ -9,7 +9,7 @@ import type { ScriptedServer } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, shape, waitForStatus, useServerWithModels, type Json,
+  agentSpec, allEvents, api, createConversation, EventSocket, scratchDir, shape, waitForStatus, useServerWithModels, userMessage, type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -20,7 +20,6 @@ jest.setTimeout(90_000);
 const { RemoteConversation, RemoteWorkspace } = await import('@openhands/typescript-client');
 
 const ids = (events: Json[]) => events.map((e) => e.id as string);
-const message = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }] });
 
 describe('events socket', () => {
   const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } }));
@@ -45,7 +44,7 @@ describe('events socket', () => {
     const first = await socket.waitFor(() => true, 'first frame');
     expect(first).toMatchObject({ kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { id: c.id, execution_status: 'idle' } });
 
-    socket.send(message('make a file'));
+    socket.send(userMessage('make a file'));
     await socket.waitForSnapshot(['finished'], 1);
     expect(readFileSync(join(dir, 'made-by-socket.txt'), 'utf8')).toBe('from-socket\n');
     const rest = await allEvents(server, c.id);
@@ -115,7 +114,7 @@ describe('events socket', () => {
     const c = await createConversation(server, { agent: agentSpec(model, { stream: true }), workspace: { type: 'local', working_dir: scratchDir('stream') } });
     const socket = new EventSocket(server, c.id);
     await socket.waitFor(() => true, 'first frame');
-    socket.send(message('answer in a stream'));
+    socket.send(userMessage('answer in a stream'));
     await socket.waitForSnapshot(['finished'], 1);
     socket.assertValid();
     const deltas = socket.frames.filter((f) => f.kind === 'StreamingDeltaEvent');
@@ -139,7 +138,7 @@ describe('events socket', () => {
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir } });
     const socket = new EventSocket(server, c.id);
     await socket.waitFor(() => true, 'first frame');
-    socket.send(message('write a big file'));
+    socket.send(userMessage('write a big file'));
     await socket.waitForSnapshot(['finished'], 1);
     socket.assertValid();
     const tooLarge = socket.frames.filter((f) => f.kind === 'ServerErrorEvent');
@@ -179,7 +178,7 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
     await official.start();
     await official.startWebSocketClient();
     await waitFor(() => seenByClient.length > 0, 'the official client subscribed');
-    first.send(message('think a lot'));
+    first.send(userMessage('think a lot'));
     expect(await first.closed).toEqual({ code: 1013, reason: 'Subscriber too slow; reconnect and replay' });
     first.assertValid();
     const before = ids(first.events());
@@ -228,7 +227,7 @@ describe('events socket with a reader that stops reading', () => {
     const fast = new EventSocket(server, c.id);
     await Promise.all([slow.waitFor(() => true, 'first frame'), fast.waitFor(() => true, 'first frame')]);
     (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    fast.send(message('print a lot'));
+    fast.send(userMessage('print a lot'));
     await fast.waitForSnapshot(['finished'], 1);
     const rest = await allEvents(server, c.id);
     expect(fast.events()).toEqual(rest);
