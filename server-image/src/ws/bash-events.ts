@@ -5,7 +5,7 @@
 import type { RawData } from 'ws';
 import { type BashError, type BashEvent, ExecuteBashRequestSchema, hexId, isoFromMicros, nowMicros } from '../bash/events.js';
 import { type BashService, TooManySubscribersError } from '../bash/service.js';
-import { isAuthControlMessage } from './auth.js';
+import { parseClientFrame } from './client-frame.js';
 import type { SocketHandler } from './dispatcher.js';
 
 function bashError(code: string, detail: string): BashError {
@@ -20,19 +20,11 @@ export function bashEventsSocket(bash: BashService): SocketHandler {
 
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       void (async () => {
-        let data: unknown;
+        const frame = parseClientFrame(raw, isBinary, ExecuteBashRequestSchema, '(root)');
+        if (!frame) return;
+        if (!frame.ok) return send(bashError(frame.code, frame.detail));
         try {
-          data = JSON.parse(isBinary ? '' : raw.toString());
-        } catch (err) {
-          return send(bashError('JSONDecodeError', (err as Error).message));
-        }
-        if (isAuthControlMessage(data)) return;
-        const parsed = ExecuteBashRequestSchema.safeParse(data);
-        if (!parsed.success) {
-          return send(bashError('ValidationError', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')));
-        }
-        try {
-          await bash.start(parsed.data);
+          await bash.start(frame.data);
         } catch (err) {
           send(bashError((err as Error).name || 'Error', (err as Error).message));
         }

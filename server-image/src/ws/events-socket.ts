@@ -12,7 +12,7 @@ import { stateView } from '../conversations/conversation-info.js';
 import { EventStream, serverErrorFrame } from '../conversations/event-stream.js';
 import { EventsSocketQuerySchema, normalizeConversationId, SocketMessageSchema } from '../conversations/requests.js';
 import type { ConversationService } from '../conversations/service.js';
-import { isAuthControlMessage } from './auth.js';
+import { parseClientFrame } from './client-frame.js';
 import type { SocketHandler } from './dispatcher.js';
 
 const CLOSE_NOT_FOUND = 4004;
@@ -67,19 +67,11 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       void (async () => {
         if (!(await started)) return;
-        let data: unknown;
+        const frame = parseClientFrame(raw, isBinary, SocketMessageSchema, '(message)');
+        if (!frame) return;
+        if (!frame.ok) return reply(frame.code, frame.detail);
         try {
-          data = JSON.parse(isBinary ? '' : raw.toString());
-        } catch (err) {
-          return reply('JSONDecodeError', (err as Error).message);
-        }
-        if (isAuthControlMessage(data)) return;
-        const parsed = SocketMessageSchema.safeParse(data);
-        if (!parsed.success) {
-          return reply('ValidationError', parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
-        }
-        try {
-          await service.sendMessage(service.get(id as string), { ...parsed.data, run: true });
+          await service.sendMessage(service.get(id as string), { ...frame.data, run: true });
         } catch (err) {
           const e = clientError(err);
           if (e.code === 'InternalError') log.error({ err }, 'socket message failed');
