@@ -2,31 +2,25 @@ import type { ServerResponse } from 'node:http';
 import { contentText, text } from '../events/content.js';
 import type { Message } from '../events/llm-message.js';
 import { sendJson } from './http-listen.js';
-import { serveScript, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
+import { serveScript, wireText, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
 
 type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown };
 type WireMessage = { role: 'user' | 'assistant'; content: string | Block[] };
 
-function blockText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((b: Block) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
-  return '';
-}
-
 /** Anthropic Messages as the SDK's own messages: `tool_result` blocks become tool messages. */
 export function fromAnthropicMessages(system: unknown, messages: readonly WireMessage[]): Message[] {
   const out: Message[] = [];
-  const sys = blockText(system);
+  const sys = wireText(system);
   if (sys) out.push({ role: 'system', content: [text(sys)] });
   for (const m of messages) {
     const blocks: Block[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
     if (m.role === 'user') {
-      for (const b of blocks.filter((x) => x.type === 'tool_result')) out.push({ role: 'tool', content: [text(blockText(b.content))], tool_call_id: b.tool_use_id ?? null });
-      const t = blockText(blocks);
+      for (const b of blocks.filter((x) => x.type === 'tool_result')) out.push({ role: 'tool', content: [text(wireText(b.content))], tool_call_id: b.tool_use_id ?? null });
+      const t = wireText(blocks);
       if (t) out.push({ role: 'user', content: [text(t)] });
     } else {
       const calls = blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id ?? '', name: b.name ?? '', arguments: JSON.stringify(b.input ?? {}), origin: 'completion' as const }));
-      out.push({ role: 'assistant', content: [text(blockText(blocks))], tool_calls: calls.length ? calls : null });
+      out.push({ role: 'assistant', content: [text(wireText(blocks))], tool_calls: calls.length ? calls : null });
     }
   }
   return out;

@@ -2,21 +2,15 @@ import type { ServerResponse } from 'node:http';
 import { contentText, text } from '../events/content.js';
 import type { Message } from '../events/llm-message.js';
 import { sendJson } from './http-listen.js';
-import { serveScript, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
+import { serveScript, wireText, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
 
 type WireMessage = { role: string; content?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string };
-
-function partsText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p: { type?: string; text?: string }) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
-  return '';
-}
 
 /** Chat Completions messages as the SDK's own messages (what the script player checks). */
 export function fromOpenAIMessages(messages: readonly WireMessage[]): Message[] {
   return messages.map((m): Message => ({
     role: m.role === 'developer' ? 'system' : (m.role as Message['role']),
-    content: [text(partsText(m.content))],
+    content: [text(wireText(m.content))],
     tool_calls: m.tool_calls?.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments, origin: 'completion' as const })) ?? null,
     tool_call_id: m.tool_call_id ?? null,
   }));

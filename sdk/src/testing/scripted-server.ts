@@ -26,6 +26,16 @@ export interface ScriptedServer extends RunningServer {
   seenStream: boolean[];
 }
 
+/**
+ * The text of a wire message's content, in both dialects: a plain string, or the `text` of its `{type: "text"}`
+ * parts (OpenAI) or blocks (Anthropic), joined.
+ */
+export function wireText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p: { type?: string; text?: string }) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+  return '';
+}
+
 /** Why a request failed, for the dialect's error body. */
 export type FailureKind = 'not_found' | 'unauthorized' | 'bad_request' | 'script_violation' | 'scripted' | 'internal';
 
