@@ -138,7 +138,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     throw err;
   }
   const log = createLogger(config.logLevel);
-  // The agent's shell inherits this process's environment: the server's own secrets leave it once parsed.
+  // Commands and the agent's shell get commandEnvironment(env) explicitly; children that inherit this process's
+  // environment instead (git for the git and archive routes) must not see the server's secrets either.
   for (const name of Object.keys(process.env)) if (SECRET_ENV.test(name)) delete process.env[name];
   let running: RunningServer;
   try {
