@@ -33,7 +33,7 @@ function inContainer(env: NodeJS.ProcessEnv): boolean {
   return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || env.container !== undefined;
 }
 
-/** What other parts of the product (conversations, issue #5) add to the server. */
+/** What other parts of the product (conversations) add to the server. */
 export interface ServerExtensions {
   apiRouters?: { path: string; router: Router }[];
   registerSockets?: (sockets: SocketDispatcher) => void;

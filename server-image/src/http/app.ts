@@ -1,6 +1,6 @@
 // The HTTP application: request ids and logs, metrics, CORS, the unauthenticated server routes, then
 // every /api router behind the session key. Other issues add their routers through `apiRouters`
-// (conversations, issue #5) without touching this file.
+// (conversations) without touching this file.
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { BashService } from '../bash/service.js';
 import type { Config } from '../config.js';

@@ -13,7 +13,7 @@ export interface ServerInfoSource {
   buildGitSha: string;
   buildGitRef: string;
   runtimeIdleTimeoutSeconds: number | null;
-  /** Tool names conversations can use; the conversation service (issue #5) supplies them. */
+  /** Tool names conversations can use; the conversation service supplies them. */
   usableTools: () => string[];
 }
 
