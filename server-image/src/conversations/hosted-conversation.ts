@@ -209,9 +209,14 @@ export class HostedConversation {
       this.deps.touch();
     }
     if (!persisted && event.kind === 'ConversationStateUpdateEvent' && event.key === FULL_STATE_KEY) this.snapshotDuringRun = true;
+    this.notify((l) => l.event(event, persisted));
+  }
+
+  /** Calls `fn` for each subscriber; one that throws is logged and does not stop the others. */
+  private notify(fn: (listener: ConversationListener) => void): void {
     for (const l of [...this.listeners]) {
       try {
-        l.event(event, persisted);
+        fn(l);
       } catch (err) {
         this.log.warn({ err }, 'conversation listener threw');
       }
@@ -224,13 +229,7 @@ export class HostedConversation {
       kind: 'StreamingDeltaEvent', id: newEventId(), timestamp: naiveTimestamp(), source: 'agent',
       ...(delta.content ? { content: delta.content } : {}), ...(delta.reasoning_content ? { reasoning_content: delta.reasoning_content } : {}),
     };
-    for (const l of [...this.listeners]) {
-      try {
-        l.delta(frame);
-      } catch (err) {
-        this.log.warn({ err }, 'conversation listener threw');
-      }
-    }
+    this.notify((l) => l.delta(frame));
   }
 
   /** Publishes a `full_state` snapshot to the subscribers (not persisted). */
