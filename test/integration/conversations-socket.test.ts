@@ -31,6 +31,8 @@ describe('events socket', () => {
     }
     const malformed = new EventSocket(server, 'not-a-uuid');
     expect((await malformed.closed).code).toBe(4004);
+    const badEncoding = new EventSocket(server, '%E0%A4%A');
+    expect(await badEncoding.closed).toEqual({ code: 4004, reason: 'Conversation not found' });
   });
 
   it('sends a full-state frame first; a message frame runs the agent; live events then a finished snapshot follow', async () => {

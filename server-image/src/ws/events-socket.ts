@@ -55,7 +55,13 @@ function keepAlive(socket: WebSocket, intervalMs: number): void {
 
 export function eventsSocket(service: ConversationService, opts: EventsSocketOptions): SocketHandler {
   return async ({ socket, url, params, log }) => {
-    const rawId = decodeURIComponent(params[1] ?? '');
+    // A malformed percent-encoding cannot name a conversation: it is an unknown id (4004), not a crash.
+    let rawId: string;
+    try {
+      rawId = decodeURIComponent(params[1] ?? '');
+    } catch {
+      rawId = '';
+    }
     const id = normalizeConversationId(rawId);
     let ready: (stream: EventStream | null) => void = () => undefined;
     const started = new Promise<EventStream | null>((resolve) => (ready = resolve));
