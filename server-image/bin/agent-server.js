@@ -2,7 +2,7 @@
 // The `agent-server` command: runs the built server (dist/main.js). Needs Node 24; from the repository
 // `npx agent-server` uses the project's own Node (node_modules/.bin), not the machine's.
 const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
+if (major < 24) {
   process.stderr.write(`agent-server: Node ${process.versions.node} is too old (need 24); run it through npx or the project's node_modules/.bin/node\n`);
   process.exit(1);
 }
