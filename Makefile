@@ -30,13 +30,16 @@ cluster-test: ## Run the cluster tier only (starts the local cluster if needed)
 e2e: ## Run the e2e tier only (the operator and the server image on the local cluster)
 	@bash scripts/test.sh e2e
 
+test-under-load: ## Run the integration, cluster and e2e tiers 3 times with every core kept busy (RUNS, LOAD_PROCS)
+	@bash scripts/test-under-load.sh
+
 lint: ## eslint and tsc
 	@bash scripts/test.sh static
 
 crds: ## Regenerate crds/ from the zod schema in operator/src/api
 	@source scripts/lib.sh && cd "$$ROOT" && npm run -s -w operator crds
 
-.PHONY: help setup build demo test unit integration cluster-test e2e lint crds
+.PHONY: help setup build demo test test-under-load unit integration cluster-test e2e lint crds
 
 cluster-up: ## Start the local test Kubernetes (builds its binaries on first use); kubeconfig in .local/cluster/
 	@bash test/cluster/cluster.sh up

@@ -6,9 +6,9 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startScriptedOpenAIServer, type ScriptedServer, type ScriptInput } from '@agentworkspace/sdk';
+import { EventSchema, startScriptedOpenAIServer, type ScriptedServer, type ScriptInput } from '@agentworkspace/sdk';
 import { WebSocket } from 'ws';
-import { assertMatchesSchema } from '../support/openhands-schema.js';
+import { assertMatchesSchema, compileSchemas } from '../support/openhands-schema.js';
 import { call, startServer, type StartOptions, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
@@ -136,7 +136,13 @@ export async function waitForStatus(server: TestServer, id: string, statuses: st
   }, `conversation ${id} status ${statuses.join('|')}`, { timeoutMs: 30_000, intervalMs: 50 });
 }
 
-/** A raw events-socket client (first-frame auth, as the Python client): records and checks every frame. */
+/** Every type a frame of the events socket is checked against: the core's events, the server's own, the snapshot's value. */
+const FRAME_TYPES = [...EventSchema.options.map((o) => o.shape.kind.value), 'ServerErrorEvent', 'StreamingDeltaEvent', 'ConversationInfo'];
+
+/**
+ * A raw events-socket client (first-frame auth, as the Python client): records and checks every frame. Its
+ * waits fail at once, with the close code, when the socket closes before the awaited frame came.
+ */
 export class EventSocket {
   readonly frames: Json[] = [];
   readonly ws: WebSocket;
@@ -145,6 +151,8 @@ export class EventSocket {
   private readonly errors: unknown[] = [];
 
   constructor(server: TestServer, id: string, query = '', opts: { auth?: 'frame' | 'query' | 'none' } = {}) {
+    // Before the socket exists: compiling on a frame's arrival would stall this process past the server's ping.
+    compileSchemas(FRAME_TYPES);
     const base = server.url.replace(/^http/, 'ws');
     const auth = opts.auth ?? 'frame';
     const q = auth === 'query' && server.key ? `${query ? `${query}&` : ''}session_api_key=${server.key}` : query;
@@ -190,7 +198,7 @@ export class EventSocket {
       this.assertValid();
       for (let i = from; i < this.frames.length; i++) if (predicate(this.frames[i] as Json, i)) return this.frames[i];
       return undefined;
-    }, what, { timeoutMs: 30_000, intervalMs: 20 });
+    }, what, { timeoutMs: 30_000, intervalMs: 20, failOn: this.closed.then(({ code, reason }) => `the socket closed with ${code}${reason ? ` (${reason})` : ''} after ${this.frames.length} frames`) });
   }
 
   /** Waits for a full_state snapshot with one of `statuses`, at or after frame `from`. */

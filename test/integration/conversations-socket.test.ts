@@ -22,7 +22,7 @@ const { RemoteConversation, RemoteWorkspace } = await import('@openhands/typescr
 const ids = (events: Json[]) => events.map((e) => e.id as string);
 
 describe('events socket', () => {
-  const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } }));
+  const { server, llm } = useServerWithModels();
 
   it('closes with 4004 for an unknown conversation, with either auth style', async () => {
     for (const auth of ['frame', 'query'] as const) {
@@ -88,28 +88,6 @@ describe('events socket', () => {
     await socket.close();
   });
 
-  it('allows the configured number of subscribers, then closes with 1013; pings and drops clients that never answer', async () => {
-    const model = await llm([{ text: 'hi' }]);
-    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('subs') } });
-    const subs = [new EventSocket(server, c.id), new EventSocket(server, c.id), new EventSocket(server, c.id)];
-    await Promise.all(subs.map((s) => s.waitFor(() => true, 'first frame')));
-    const extra = new EventSocket(server, c.id);
-    expect(await extra.closed).toEqual({ code: 1013, reason: 'Too many connections' });
-    await subs[0]!.close();
-    const replacement = new EventSocket(server, c.id);
-    await replacement.waitFor(() => true, 'first frame after a slot freed');
-
-    let pings = 0;
-    subs[1]!.ws.on('ping', () => pings++);
-    await waitFor(() => pings >= 2, 'two server pings');
-    expect(subs[1]!.ws.readyState).toBe(WebSocket.OPEN);
-    await Promise.all([subs[1]!.close(), subs[2]!.close(), replacement.close()]);
-
-    const mute = new WebSocket(`${server.url.replace(/^http/, 'ws')}/sockets/events/${c.id}?session_api_key=${server.key}`, { autoPong: false });
-    const closed = new Promise<number>((resolve) => mute.once('close', (code) => resolve(code)));
-    expect(await closed).toBe(1006);
-  });
-
   it('streams token deltas of a streaming LLM as StreamingDeltaEvents, before the message they make up, never persisted', async () => {
     const reply = 'This answer arrives in many small streamed pieces.';
     const model = await llm([{ text: reply }]);
@@ -152,7 +130,34 @@ describe('events socket', () => {
     expect(readFileSync(join(dir, 'big.txt'), 'utf8')).toBe(big);
     await socket.close();
   });
+});
 
+// Its own server: a 300 ms ping rightly drops any client that misses a pong, which a busy test process may do,
+// so no other test shares it.
+describe('events socket limits and pings', () => {
+  const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } }));
+
+  it('allows the configured number of subscribers, then closes with 1013; pings and drops clients that never answer', async () => {
+    const model = await llm([{ text: 'hi' }]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('subs') } });
+    const subs = [new EventSocket(server, c.id), new EventSocket(server, c.id), new EventSocket(server, c.id)];
+    await Promise.all(subs.map((s) => s.waitFor(() => true, 'first frame')));
+    const extra = new EventSocket(server, c.id);
+    expect(await extra.closed).toEqual({ code: 1013, reason: 'Too many connections' });
+    await subs[0]!.close();
+    const replacement = new EventSocket(server, c.id);
+    await replacement.waitFor(() => true, 'first frame after a slot freed');
+
+    let pings = 0;
+    subs[1]!.ws.on('ping', () => pings++);
+    await waitFor(() => pings >= 2, 'two server pings');
+    expect(subs[1]!.ws.readyState).toBe(WebSocket.OPEN);
+    await Promise.all([subs[1]!.close(), subs[2]!.close(), replacement.close()]);
+
+    const mute = new WebSocket(`${server.url.replace(/^http/, 'ws')}/sockets/events/${c.id}?session_api_key=${server.key}`, { autoPong: false });
+    const closed = new Promise<number>((resolve) => mute.once('close', (code) => resolve(code)));
+    expect(await closed).toBe(1006);
+  });
 });
 
 describe('events socket catch-up after the server drops a subscriber mid-run', () => {
@@ -211,7 +216,7 @@ describe('events socket catch-up after the server drops a subscriber mid-run', (
   });
 });
 
-// Its own server: the other one pings every 300 ms and rightly drops a client that stops reading its pings.
+// Its own server, with the default ping: a paused reader must be held back by backpressure, not dropped.
 describe('events socket with a reader that stops reading', () => {
   let model: ScriptedServer;
 

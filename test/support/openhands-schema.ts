@@ -122,11 +122,7 @@ export function schemaFor(typeName: string): object {
   return { $schema: 'http://json-schema.org/draft-07/schema#', $ref: pointer(typeName), definitions };
 }
 
-/**
- * Throws an Error naming the type, listing every ajv error and showing the value when `value` does not
- * match the official OpenHands type `typeName` (extra properties forbidden). Returns normally otherwise.
- */
-export function assertMatchesSchema(typeName: string, value: unknown): void {
+function validatorFor(typeName: string): ValidateFunction {
   const state = load();
   if (!state.doc.definitions[typeName]) throw new Error(`unknown OpenHands schema type: ${typeName}`);
   let validate = state.validators.get(typeName);
@@ -135,6 +131,25 @@ export function assertMatchesSchema(typeName: string, value: unknown): void {
     if (!validate) throw new Error(`could not compile OpenHands schema type: ${typeName}`);
     state.validators.set(typeName, validate);
   }
+  return validate;
+}
+
+/**
+ * Compiles the validators of `typeNames` now. Compiling one takes up to a second on a loaded machine and blocks
+ * the event loop meanwhile, so a test holding a live socket (whose peer expects pongs) compiles first, not on
+ * the first frame of each kind.
+ */
+export function compileSchemas(typeNames: readonly string[]): void {
+  for (const name of typeNames) validatorFor(name);
+}
+
+/**
+ * Throws an Error naming the type, listing every ajv error and showing the value when `value` does not
+ * match the official OpenHands type `typeName` (extra properties forbidden). Returns normally otherwise.
+ */
+export function assertMatchesSchema(typeName: string, value: unknown): void {
+  const state = load();
+  const validate = validatorFor(typeName);
   if (validate(value)) return;
   const errors = (validate.errors ?? [])
     .slice(0, 20)

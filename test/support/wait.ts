@@ -2,20 +2,37 @@
 
 export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
-/** Resolves with the first truthy value of `probe`, polling every `intervalMs`; rejects after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, { timeoutMs = 20_000, intervalMs = 25 } = {}): Promise<Truthy<T>> {
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /**
+   * The end of the thing being waited on (a socket's close, a process's exit), resolving with a sentence that
+   * says how it ended. Once it resolves the wait fails at once with that sentence, instead of polling something
+   * that can no longer change until the timeout.
+   */
+  failOn?: Promise<string>;
+}
+
+/**
+ * Resolves with the first truthy value of `probe`, polling every `intervalMs`; rejects after `timeoutMs`, or as
+ * soon as `failOn` resolves (after one last probe, so a condition met just before the end still counts).
+ */
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, { timeoutMs = 20_000, intervalMs = 25, failOn }: WaitOptions = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
+  let ended: string | undefined;
+  void failOn?.then((how) => { ended = how; });
   let lastError: unknown;
   for (;;) {
+    const endedBeforeProbe = ended;
     try {
       const value = await probe();
       if (value) return value as Truthy<T>;
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    }
+    const detail = lastError ? `: ${String(lastError)}` : '';
+    if (endedBeforeProbe !== undefined) throw new Error(`gave up waiting for ${what}: ${endedBeforeProbe}${detail}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

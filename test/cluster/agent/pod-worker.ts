@@ -343,7 +343,10 @@ export class PodWorker {
   private startProbes(c: Runtime): void {
     this.stopProbes(c);
     if (c.init) return;
-    const target = { host: this.ip ?? '127.0.0.1', container: c.spec, podmanName: c.name };
+    let pid: Promise<number> | undefined; // this start's process: one inspect per start, shared by its probes
+    const netnsPid = (): Promise<number> => pid ??= podman(['inspect', '--format', '{{.State.Pid}}', c.name])
+      .then((out) => Number(out.trim()), (err: unknown) => { pid = undefined; throw err; });
+    const target = { host: this.ip ?? '127.0.0.1', container: c.spec, podmanName: c.name, ...(this.pod.spec?.hostNetwork ? {} : { netnsPid }) };
     c.readiness = 'unknown';
     c.startup = c.spec.startupProbe ? 'unknown' : 'success';
     c.started = !c.spec.startupProbe;

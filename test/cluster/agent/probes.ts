@@ -1,6 +1,7 @@
-// Container probes as the kubelet runs them: httpGet and tcpSocket against the pod's address (its ports
-// are published there), exec through `podman exec`. A ProbeLoop applies the probe's timing
+// Container probes as the kubelet runs them: httpGet against the pod's address (its ports are published
+// there), tcpSocket from inside the pod's network namespace, exec through `podman exec`. A ProbeLoop applies the probe's timing
 // (initialDelaySeconds, periodSeconds, timeoutSeconds) and thresholds and reports each change of result.
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -11,6 +12,12 @@ export interface ProbeTarget {
   host: string;
   container: V1Container;
   podmanName: string;
+  /**
+   * A process in the pod's network namespace (undefined for hostNetwork pods). The port publisher on the host
+   * accepts a TCP connection before anything listens in the pod (and resets it then), so a connect to the
+   * published port proves nothing; a connect inside the namespace is what the kubelet's probe of podIP:port means.
+   */
+  netnsPid?: () => Promise<number>;
 }
 
 /** Resolves a numeric or named container port. */
@@ -46,6 +53,7 @@ export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<bo
   }
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port as number | string, target.container);
+    if (target.netnsPid && !probe.tcpSocket.host) return connectInNetns(await target.netnsPid(), port, timeoutMs);
     return new Promise((resolve) => {
       const sock = connect({ host: probe.tcpSocket?.host || target.host, port, timeout: timeoutMs });
       sock.on('connect', () => { sock.destroy(); resolve(true); });
@@ -59,6 +67,14 @@ export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<bo
   }
   // grpc probes are not supported on this node: they always fail, visibly.
   return false;
+}
+
+/** A TCP connect to the namespace's own loopback, with the host's bash (any image works, tools or not). */
+function connectInNetns(pid: number, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('nsenter', ['-t', String(pid), '-n', '--', 'bash', '-c', 'exec 3<>"/dev/tcp/127.0.0.1/$0"', String(port)],
+      { timeout: timeoutMs }, (err) => resolve(!err));
+  });
 }
 
 export type ProbeResult = 'unknown' | 'success' | 'failure';
