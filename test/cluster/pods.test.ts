@@ -192,12 +192,14 @@ describe('podman-backed node', () => {
 
   it('never marks a pod Ready while its readiness probe fails', async () => {
     await createPod('unready', { readinessProbe: { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } });
-    await waitFor(async () => (await events('unready')).some((e) => e.reason === 'Unhealthy'), 'an Unhealthy event', { timeoutMs: 120_000, intervalMs: 250 });
+    // The probe's answer, not only its failure: a connection refused before the app listens is also Unhealthy.
+    await waitFor(async () => (await events('unready')).some((e) => e.reason === 'Unhealthy' && e.message?.includes('statuscode: 404')),
+      'an Unhealthy event for the 404 answer', { timeoutMs: 120_000, intervalMs: 250 });
     const pod = await waitForPod(ns.core, ns.name, 'unready', (p) => p.status?.phase === 'Running', 'Running');
     expect(isReady(pod)).toBe(false);
     expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
     expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('ContainersNotReady');
-    // The server itself answers: it is only the probe that fails.
+    // The server itself answers (it answered the probe): it is only the probe's path that fails.
     expect((await get(pod, '/healthz')).status).toBe(200);
   }, SLOW);
 

@@ -354,9 +354,8 @@ export class PodWorker {
       if (c.spec.readinessProbe) {
         const loop = new ProbeLoop(c.spec.readinessProbe, target, (r) => {
           c.readiness = r;
-          if (r === 'failure') this.event(c, 'Warning', 'Unhealthy', 'Readiness probe failed');
           this.kick();
-        });
+        }, (detail) => this.event(c, 'Warning', 'Unhealthy', `Readiness probe failed: ${detail}`));
         c.probes.push(loop);
         loop.start();
       } else c.readiness = 'success';

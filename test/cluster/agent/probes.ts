@@ -29,44 +29,47 @@ export function resolvePort(port: number | string, container: V1Container): numb
   return named.containerPort;
 }
 
-/** One probe attempt: true on success. */
-export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<boolean> {
+/** One probe attempt: undefined on success, else what failed, worded as the kubelet words it. */
+export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<string | undefined> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) {
     const g = probe.httpGet;
     const port = resolvePort(g.port as number | string, target.container);
     const https = g.scheme === 'HTTPS';
     const headers = Object.fromEntries((g.httpHeaders ?? []).map((h) => [h.name, h.value]));
+    const host = g.host || target.host;
     return new Promise((resolve) => {
       const req = (https ? httpsRequest : httpRequest)(
-        { host: g.host || target.host, port, path: g.path || '/', method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false },
+        { host, port, path: g.path || '/', method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false },
         (res) => {
           res.resume();
           const code = res.statusCode ?? 0;
-          resolve(code >= 200 && code < 400);
+          resolve(code >= 200 && code < 400 ? undefined : `HTTP probe failed with statuscode: ${code}`);
         },
       );
-      req.on('timeout', () => req.destroy(new Error('probe timeout')));
-      req.on('error', () => resolve(false));
+      req.on('timeout', () => req.destroy(new Error('context deadline exceeded')));
+      req.on('error', (err) => resolve(`Get "${https ? 'https' : 'http'}://${host}:${port}${g.path || '/'}": ${err.message}`));
       req.end();
     });
   }
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port as number | string, target.container);
-    if (target.netnsPid && !probe.tcpSocket.host) return connectInNetns(await target.netnsPid(), port, timeoutMs);
+    const host = probe.tcpSocket.host || target.host;
+    const failed = `dial tcp ${host}:${port}: connect: connection refused`;
+    if (target.netnsPid && !probe.tcpSocket.host) return (await connectInNetns(await target.netnsPid(), port, timeoutMs)) ? undefined : failed;
     return new Promise((resolve) => {
-      const sock = connect({ host: probe.tcpSocket?.host || target.host, port, timeout: timeoutMs });
-      sock.on('connect', () => { sock.destroy(); resolve(true); });
-      sock.on('timeout', () => { sock.destroy(); resolve(false); });
-      sock.on('error', () => resolve(false));
+      const sock = connect({ host, port, timeout: timeoutMs });
+      sock.on('connect', () => { sock.destroy(); resolve(undefined); });
+      sock.on('timeout', () => { sock.destroy(); resolve(`dial tcp ${host}:${port}: i/o timeout`); });
+      sock.on('error', () => resolve(failed));
     });
   }
   if (probe.exec) {
     const r = await podmanStatus(['exec', target.podmanName, ...(probe.exec.command ?? [])], timeoutMs + 5000);
-    return r.code === 0;
+    return r.code === 0 ? undefined : `command failed with exit code ${r.code}: ${r.output.trim().slice(0, 200)}`;
   }
   // grpc probes are not supported on this node: they always fail, visibly.
-  return false;
+  return 'grpc probes are not supported by this node';
 }
 
 /** A TCP connect to the namespace's own loopback, with the host's bash (any image works, tools or not). */
@@ -79,7 +82,11 @@ function connectInNetns(pid: number, port: number, timeoutMs: number): Promise<b
 
 export type ProbeResult = 'unknown' | 'success' | 'failure';
 
-/** Runs one probe periodically until stopped; `onChange` fires when the thresholded result changes. */
+/**
+ * Runs one probe periodically until stopped; `onChange` fires when the thresholded result changes, `onFailure`
+ * on a failed attempt whose wording differs from the previous failure's (the kubelet's Unhealthy events, which
+ * it aggregates by message).
+ */
 export class ProbeLoop {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -91,7 +98,9 @@ export class ProbeLoop {
     private readonly probe: V1Probe,
     private readonly target: ProbeTarget,
     private readonly onChange: (result: ProbeResult) => void,
+    private readonly onFailure: (detail: string) => void = () => {},
   ) {}
+  private lastFailure: string | undefined;
 
   start(): void {
     this.schedule((this.probe.initialDelaySeconds ?? 0) * 1000);
@@ -109,8 +118,11 @@ export class ProbeLoop {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    const ok = await probeOnce(this.probe, this.target).catch(() => false);
+    const failure = await probeOnce(this.probe, this.target).catch((err: unknown) => `probe error: ${String(err)}`);
     if (this.stopped) return;
+    const ok = failure === undefined;
+    if (failure !== undefined && failure !== this.lastFailure) this.onFailure(failure);
+    this.lastFailure = failure;
     if (ok) { this.successes++; this.failures = 0; } else { this.failures++; this.successes = 0; }
     let next: ProbeResult = this.result;
     if (ok && this.successes >= (this.probe.successThreshold ?? 1)) next = 'success';
