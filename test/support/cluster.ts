@@ -9,7 +9,8 @@
 // from the host and from pods, and names in cluster DNS (CoreDNS); pods reach the host's loopback at 10.0.2.2.
 // Images must be built locally (ensureImage).
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -21,8 +22,10 @@ export const CLUSTER_DIR = process.env.CLUSTER_DIR ?? join(ROOT, '.local', 'clus
 export const CONTAINERS_CONF = join(ROOT, 'test', 'cluster', 'containers.conf');
 /** The agent-server image `make image` builds. */
 export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
-/** The cluster tests' small HTTP server image (test/cluster/testapp). */
-export const TESTAPP_IMAGE = 'localhost/agentworkspace/testapp:dev';
+/** The cluster tests' small HTTP server image (test/cluster/testapp), tagged with its sources' hash as image.sh does. */
+export const TESTAPP_IMAGE = `localhost/agentworkspace/testapp:${createHash('sha256')
+  .update(readFileSync(join(ROOT, 'test', 'cluster', 'testapp', 'Containerfile')))
+  .update(readFileSync(join(ROOT, 'test', 'cluster', 'testapp', 'server.ts'))).digest('hex').slice(0, 12)}`;
 /** The local node's name (cluster.sh's CLUSTER_NODE_NAME); pods are scheduled to it. */
 export const NODE_NAME = process.env.CLUSTER_NODE_NAME ?? 'agentworkspace-node';
 /** The local cluster's network index (cluster.sh's CLUSTER_NET_INDEX), from which its ranges derive. */
