@@ -204,7 +204,8 @@ agent_current() { [ "$(cat "$CLUSTER_DIR/node-agent.hash" 2>/dev/null)" = "$(age
 up() {
   local t0; t0=$(date +%s)
   if healthy && agent_current; then log "already up (reusing it)"; usage; return; fi
-  if [ -d "$CLUSTER_DIR" ] && alive etcd && alive kube-apiserver && readyz; then
+  # (kubeconfig-node: a control plane started before the pod network existed is restarted afresh.)
+  if [ -d "$CLUSTER_DIR" ] && [ -f "$CLUSTER_DIR/kubeconfig-node" ] && alive etcd && alive kube-apiserver && readyz; then
     # The control plane and its data are intact: restart only what is missing or out of date.
     log "control plane running; (re)starting the missing or outdated components"
     if alive node-agent && ! agent_current; then stop_component node-agent; log "node agent sources changed"; fi
@@ -215,7 +216,7 @@ up() {
   # A half-started or crashed cluster is torn down first: its etcd data and certificates go with it.
   if [ -d "$CLUSTER_DIR" ]; then log "found a stopped or unhealthy cluster; cleaning it up"; down; fi
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl helm coredns; do
-    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~8 min on 2 cores)"; bash "$here/build.sh"; break; }
+    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~12 min on 2 cores)"; bash "$here/build.sh"; break; }
   done
   command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
   mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"

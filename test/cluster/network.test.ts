@@ -58,6 +58,8 @@ describe('pod network', () => {
     });
     client = await waitForPod(ns.core, ns.name, 'client', isReady, 'Ready');
     web = await waitForPod(ns.core, ns.name, 'web', (p) => p.status?.phase === 'Running', 'Running');
+    // Running before its server listens: wait for the server's own 404 (not Ready yet: no /tmp/ready).
+    await waitFor(() => podGet(web, '/healthz').then((r) => r.ok, () => false), 'web to listen', { timeoutMs: 60_000, intervalMs: 250 });
     expect((await podGet(web, '/file?path=/tmp/ready')).status).toBe(404);
     expect((await fetch(`http://${web.status?.podIP}:8080/file?path=/tmp/ready`, { method: 'PUT', body: 'yes' })).status).toBe(204);
     web = await waitForPod(ns.core, ns.name, 'web', isReady, 'Ready');
