@@ -304,7 +304,7 @@ start_network_components() {
   # The conntrack zeros: leave the kernel's conntrack limits and timeouts (machine-wide) as they are.
   start kube-proxy ip netns exec "$NET_NODE_NS" "$BIN_DIR/kube-proxy" \
     --kubeconfig "$CLUSTER_DIR/kubeconfig-node" --hostname-override "$NODE_NAME" \
-    --proxy-mode iptables --cluster-cidr "$NET_POD_CIDR" --bind-address "$NET_POD_GATEWAY" \
+    --proxy-mode iptables --cluster-cidr "$NET_POD_CIDR" --bind-address "$NET_POD_GATEWAY" --nodeport-addresses primary \
     --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0
   cat > "$CLUSTER_DIR/Corefile" <<EOF
 .:53 {

@@ -2,7 +2,7 @@
 // kube-proxy, CoreDNS, the EndpointSlice controller). Traffic goes only to loopback and to this cluster's pod
 // and Service addresses.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
@@ -127,9 +127,9 @@ describe('pod network', () => {
     await waitForPod(ns.core, ns.name, 'web', (p) => !isReady(p), 'not Ready');
     await waitFor(async () => (await endpoint())?.conditions?.ready === false,
       'the endpoint to be not ready', { timeoutMs: 60_000, intervalMs: 250 });
-    // With no ready endpoint kube-proxy rejects connections to the VIP.
-    await waitFor(() => fetch(`http://${serviceIP}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(() => false, () => true),
-      'the VIP to stop answering', { timeoutMs: 60_000, intervalMs: 500 });
+    // With no ready endpoint kube-proxy rejects new connections to the VIP (a kept-alive one would live on).
+    await waitFor(() => freshGet(`http://${serviceIP}/healthz`).then(() => false, () => true),
+      'the VIP to refuse new connections', { timeoutMs: 60_000, intervalMs: 500 });
     // Ready again: back in the slice.
     await fetch(`http://${web.status?.podIP}:8080/file?path=/tmp/ready`, { method: 'PUT', body: 'yes' });
     await waitFor(async () => (await endpoint())?.conditions?.ready === true, 'the endpoint to be ready again', { timeoutMs: 60_000, intervalMs: 250 });
@@ -156,6 +156,15 @@ describe('pod network', () => {
     expect(kube.status.userInfo.username).toBe(`system:serviceaccount:${ns.name}:default`);
   }, SLOW);
 });
+
+/** A GET on a new connection (fetch would reuse a kept-alive one); resolves with the status. */
+function freshGet(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false, timeout: 5_000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
 
 /**
  * Opens a WebSocket through the API server's proxy with the admin client certificate and returns the first
