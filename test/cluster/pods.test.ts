@@ -199,8 +199,11 @@ describe('podman-backed node', () => {
     expect(isReady(pod)).toBe(false);
     expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
     expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('ContainersNotReady');
-    // The server itself answers: it is only the probe that fails.
-    expect((await get(pod, '/healthz')).status).toBe(200);
+    // The server itself answers: it is only the probe that fails. (The first failures may come before the
+    // server listens: on the pod network a connection is refused until then.)
+    const answered = await waitFor(() => get(pod, '/healthz').catch(() => undefined), 'the server to answer', { timeoutMs: 60_000, intervalMs: 250 });
+    expect(answered.status).toBe(200);
+    expect(isReady(await ns.core.readNamespacedPod({ namespace: ns.name, name: 'unready' }))).toBe(false);
   }, SLOW);
 
   it('restarts a container whose liveness probe fails', async () => {
