@@ -15,7 +15,7 @@ export interface ContainerPlan {
   nodeName: string;
   env: ReadonlyMap<string, string>;
   volumes: ReadonlyMap<string, MountableVolume>;
-  /** The podman pod (its infra container holds the network namespace and the published ports). */
+  /** The podman pod the container joins (grouping; the network is `netnsPath`, or the pod's host network). */
   podmanPod: string;
   logPath: string;
   /** The pod's network namespace (/run/netns/…); undefined for hostNetwork pods (the podman pod's host network). */

@@ -1,5 +1,5 @@
-// Container probes as the kubelet runs them: httpGet against the pod's address (its ports are published
-// there), tcpSocket from inside the pod's network namespace, exec through `podman exec`. A ProbeLoop applies the probe's timing
+// Container probes as the kubelet runs them: httpGet against the pod's address (routed from the host into
+// the pod network), tcpSocket from inside the pod's network namespace, exec through `podman exec`. A ProbeLoop applies the probe's timing
 // (initialDelaySeconds, periodSeconds, timeoutSeconds) and thresholds and reports each change of result.
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
@@ -13,9 +13,9 @@ export interface ProbeTarget {
   container: V1Container;
   podmanName: string;
   /**
-   * A process in the pod's network namespace (undefined for hostNetwork pods). The port publisher on the host
-   * accepts a TCP connection before anything listens in the pod (and resets it then), so a connect to the
-   * published port proves nothing; a connect inside the namespace is what the kubelet's probe of podIP:port means.
+   * A process in the pod's network namespace (undefined for hostNetwork pods): tcpSocket probes connect to the
+   * port on that namespace's loopback. The kubelet connects to podIP:port; the two differ only for a server
+   * bound to the pod's loopback alone.
    */
   netnsPid?: () => Promise<number>;
 }
