@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the local cluster's binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# etcd, helm) from the official Go modules into a cache outside the repository, keyed by version.
+# Builds the local cluster's binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy,
+# kubectl, etcd, helm, CoreDNS) from the official Go modules into a cache outside the repository, keyed by version.
 # Idempotent: a binary already in the cache is not rebuilt. Prints progress and each binary's build time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 K8S_VERSION=v1.36.3
 HELM_VERSION=v3.22.0
+# CoreDNS from its own module (its go.mod wants client-go v0.37: never in our go.mod); v1.15.0 needs Go 1.26.
+COREDNS_VERSION=v1.15.0
 GO_MINOR=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
 CACHE_ROOT=${AGENTWORKSPACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentworkspace}
 BIN_DIR=${CLUSTER_BIN_DIR:-$CACHE_ROOT/k8s-$K8S_VERSION-go$GO_MINOR}
@@ -31,6 +33,7 @@ build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
+build kube-proxy k8s.io/kubernetes/cmd/kube-proxy
 build kubectl k8s.io/kubernetes/cmd/kubectl
 # helm reports its version from ldflags (its source only says "v3.22"); stamp it as helm's release build does.
 helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
@@ -39,4 +42,10 @@ if [ ! -x "$BIN_DIR/helm" ] || ! "$BIN_DIR/helm" version --short 2>/dev/null | g
   GOBIN="$BIN_DIR" go install -trimpath -ldflags "$helm_ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   echo "cluster-build: helm built in $(( $(date +%s) - start ))s"
 else echo "cluster-build: helm cached"; fi
+# CoreDNS stamps nothing we need; `coredns -version` prints its release from the source.
+if [ ! -x "$BIN_DIR/coredns" ] || ! "$BIN_DIR/coredns" -version 2>/dev/null | grep -q "CoreDNS-${COREDNS_VERSION#v}"; then
+  start=$(date +%s); echo "cluster-build: installing coredns $COREDNS_VERSION…"
+  GOBIN="$BIN_DIR" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  echo "cluster-build: coredns built in $(( $(date +%s) - start ))s"
+else echo "cluster-build: coredns cached"; fi
 echo "cluster-build: all binaries in $BIN_DIR ($(( $(date +%s) - total ))s)"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The local test cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (built from the
-# official Go modules by build.sh) and the podman-backed node agent (agent/, TypeScript).
+# The local test cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy (built from
+# the official Go modules by build.sh), CoreDNS (from its own Go module, also by build.sh), the pod network
+# (network.sh: a node network namespace with the pod bridge; CLUSTER_NET_INDEX picks its names and ranges) and
+# the podman-backed node agent (agent/, TypeScript).
 #
 #   cluster.sh up      start everything (or reuse a healthy running cluster); idempotent
 #   cluster.sh down    stop what `up` started, by process id, remove its containers and state; idempotent
@@ -25,9 +27,14 @@ ETCD_PEER_PORT=${CLUSTER_ETCD_PEER_PORT:-12380}
 APISERVER_PORT=${CLUSTER_APISERVER_PORT:-16443}
 NODE_NAME=${CLUSTER_NODE_NAME:-agentworkspace-node}
 KUBELET_PORT=${CLUSTER_KUBELET_PORT:-10250}
-# The address at which pods on slirp4netns reach the host's loopback (allow_host_loopback=true).
-HOST_LOOPBACK_FROM_POD=10.0.2.2
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler node-agent)
+CLUSTER_DOMAIN=cluster.local
+# The pod network's names and addresses (NET_POD_CIDR, NET_KUBERNETES_SVC_IP, NET_DNS_SVC_IP, …), derived from
+# CLUSTER_NET_INDEX by network.sh. Pods and the node netns reach the host's loopback at NET_HOST_LOOPBACK_FROM_POD
+# (10.0.2.2).
+export CLUSTER_DIR
+eval "$(bash "$here/network.sh" env)"
+HOST_LOOPBACK_FROM_POD=$NET_HOST_LOOPBACK_FROM_POD
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy coredns node-agent)
 PKI=$CLUSTER_DIR/pki
 LOGS=$CLUSTER_DIR/logs
 
@@ -60,6 +67,7 @@ readyz() {
 
 healthy() {
   [ -f "$CLUSTER_DIR/kubeconfig" ] || return 1
+  bash "$here/network.sh" status || return 1
   local c; for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
   readyz || return 1
   [ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
@@ -90,7 +98,8 @@ make_pki() {
   [ -f "$PKI/admin.crt" ] && return
   mkdir -p "$PKI"
   local sans="DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
-  sans+=",DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$HOST_LOOPBACK_FROM_POD,IP:10.0.0.1"
+  sans+=",DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$HOST_LOOPBACK_FROM_POD,IP:$NET_KUBERNETES_SVC_IP"
+  sans+=",IP:$NET_POD_GATEWAY"
   (
     cd "$PKI"
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt \
@@ -125,16 +134,20 @@ make_kubelet_cert() {
   )
 }
 
+# write_kubeconfig [file server]: the admin kubeconfig (default: kubeconfig, https://127.0.0.1:<port>).
+# kubeconfig-node is the same credential for the components in the node netns (kube-proxy, CoreDNS), which
+# reach the API server at 10.0.2.2.
 write_kubeconfig() {
+  local file=${1:-$CLUSTER_DIR/kubeconfig} server=${2:-https://127.0.0.1:$APISERVER_PORT}
   local b64ca b64crt b64key
   b64ca=$(base64 -w0 < "$PKI/ca.crt"); b64crt=$(base64 -w0 < "$PKI/admin.crt"); b64key=$(base64 -w0 < "$PKI/admin.key")
-  cat > "$CLUSTER_DIR/kubeconfig.tmp" <<EOF
+  cat > "$file.tmp" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: agentworkspace-local
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: $server
     certificate-authority-data: $b64ca
 users:
 - name: admin
@@ -148,8 +161,8 @@ contexts:
     user: admin
 current-context: agentworkspace-local
 EOF
-  chmod 600 "$CLUSTER_DIR/kubeconfig.tmp"
-  mv "$CLUSTER_DIR/kubeconfig.tmp" "$CLUSTER_DIR/kubeconfig"
+  chmod 600 "$file.tmp"
+  mv "$file.tmp" "$file"
 }
 
 # The node agent is TypeScript compiled to .local/agent-dist (inside the repository, so that Node resolves
@@ -180,6 +193,7 @@ down() {
       log "removed $(echo "$ids" | wc -l) podman pod(s)"
     fi
   fi
+  bash "$here/network.sh" down
   rm -rf "$CLUSTER_DIR"
   log "down; state removed"
 }
@@ -190,23 +204,27 @@ agent_current() { [ "$(cat "$CLUSTER_DIR/node-agent.hash" 2>/dev/null)" = "$(age
 up() {
   local t0; t0=$(date +%s)
   if healthy && agent_current; then log "already up (reusing it)"; usage; return; fi
-  if [ -d "$CLUSTER_DIR" ] && alive etcd && alive kube-apiserver && readyz; then
+  # (kubeconfig-node: a control plane started before the pod network existed is restarted afresh.)
+  if [ -d "$CLUSTER_DIR" ] && [ -f "$CLUSTER_DIR/kubeconfig-node" ] && alive etcd && alive kube-apiserver && readyz; then
     # The control plane and its data are intact: restart only what is missing or out of date.
     log "control plane running; (re)starting the missing or outdated components"
     if alive node-agent && ! agent_current; then stop_component node-agent; log "node agent sources changed"; fi
+    bash "$here/network.sh" up
     start_rest "$t0"
     return
   fi
   # A half-started or crashed cluster is torn down first: its etcd data and certificates go with it.
   if [ -d "$CLUSTER_DIR" ]; then log "found a stopped or unhealthy cluster; cleaning it up"; down; fi
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl helm; do
-    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~8 min on 2 cores)"; bash "$here/build.sh"; break; }
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl helm coredns; do
+    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~12 min on 2 cores)"; bash "$here/build.sh"; break; }
   done
   command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
   mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"
   make_pki
   make_kubelet_cert
   write_kubeconfig
+  write_kubeconfig "$CLUSTER_DIR/kubeconfig-node" "https://$HOST_LOOPBACK_FROM_POD:$APISERVER_PORT"
+  bash "$here/network.sh" up
 
   start etcd "$BIN_DIR/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -216,15 +234,14 @@ up() {
 
   start kube-apiserver "$BIN_DIR/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --bind-address 127.0.0.1 --advertise-address "$HOST_LOOPBACK_FROM_POD" --secure-port "$APISERVER_PORT" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --client-ca-file "$PKI/ca.crt" \
     --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --api-audiences https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
-    --endpoint-reconciler-type none \
+    --service-cluster-ip-range "$NET_SERVICE_CIDR" --allow-privileged=true \
     --disable-admission-plugins TaintNodesByCondition \
     --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
     --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
@@ -251,6 +268,7 @@ start_rest() {
   controllers+=,clusterrole-aggregation-controller,ttl-after-finished-controller
   controllers+=,persistentvolume-binder-controller,persistentvolume-protection-controller
   controllers+=,persistentvolumeclaim-protection-controller
+  controllers+=,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller
   start kube-controller-manager "$BIN_DIR/kube-controller-manager" \
     --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false \
     --controllers "$controllers" \
@@ -259,20 +277,73 @@ start_rest() {
   start kube-scheduler "$BIN_DIR/kube-scheduler" \
     --kubeconfig "$CLUSTER_DIR/kubeconfig" --secure-port 0 --leader-elect=false --profiling=false
 
+  start_network_components
   make_kubelet_cert
   alive node-agent || build_agent
   alive node-agent || agent_hash > "$CLUSTER_DIR/node-agent.hash"
   AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
-    AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
-    AGENT_KUBELET_PORT="$KUBELET_PORT" \
+    AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$NET_KUBERNETES_SVC_IP" \
+    AGENT_POD_APISERVER_SERVICE_PORT=443 AGENT_KUBELET_PORT="$KUBELET_PORT" \
+    AGENT_NODE_NETNS="$NET_NODE_NS" AGENT_BRIDGE="$NET_BRIDGE" AGENT_POD_NETNS_PREFIX="$NET_POD_NETNS_PREFIX" \
+    AGENT_POD_CIDR="$NET_POD_CIDR" AGENT_POD_GATEWAY="$NET_POD_GATEWAY" AGENT_DNS_SERVER="$NET_DNS_SVC_IP" \
+    AGENT_CLUSTER_DOMAIN="$CLUSTER_DOMAIN" \
     start node-agent "$ROOT/node_modules/.bin/node" "$AGENT_DIST/main.js"
 
   wait_for 60 node-agent "node $NODE_NAME Ready" node_ready
   wait_for 60 kube-controller-manager "the default ServiceAccount" default_sa
   sleep 1
-  for c in kube-controller-manager kube-scheduler; do alive "$c" || { show_log "$c"; die "$c exited"; }; done
+  wait_for 60 coredns "cluster DNS (kube-dns VIP → CoreDNS) to resolve the kubernetes Service" dns_ready
+  for c in kube-controller-manager kube-scheduler kube-proxy coredns; do alive "$c" || { show_log "$c"; die "$c exited"; }; done
   log "up in $(( $(date +%s) - t0 ))s"
   usage
+}
+
+# kube-proxy and CoreDNS run in the node netns (network.sh): Service VIPs are its iptables rules, and CoreDNS
+# serves the kube-dns Service (10.96.<N>.10) through a selector-less EndpointSlice at the pods' gateway.
+start_network_components() {
+  # The conntrack zeros: leave the kernel's conntrack limits and timeouts (machine-wide) as they are.
+  start kube-proxy ip netns exec "$NET_NODE_NS" "$BIN_DIR/kube-proxy" \
+    --kubeconfig "$CLUSTER_DIR/kubeconfig-node" --hostname-override "$NODE_NAME" \
+    --proxy-mode iptables --cluster-cidr "$NET_POD_CIDR" --bind-address "$NET_POD_GATEWAY" --nodeport-addresses primary \
+    --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0
+  cat > "$CLUSTER_DIR/Corefile" <<EOF
+.:53 {
+    errors
+    kubernetes $CLUSTER_DOMAIN in-addr.arpa ip6.arpa {
+        kubeconfig $CLUSTER_DIR/kubeconfig-node agentworkspace-local
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    loadbalance
+}
+EOF
+  start coredns ip netns exec "$NET_NODE_NS" "$BIN_DIR/coredns" -conf "$CLUSTER_DIR/Corefile"
+  kubectl_admin apply -f - >/dev/null <<EOF || die "could not create the kube-dns Service"
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  clusterIP: $NET_DNS_SVC_IP
+  ports: [{name: dns, port: 53, protocol: UDP}, {name: dns-tcp, port: 53, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-node
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: cluster.sh.agentworkspace.dev}
+addressType: IPv4
+endpoints: [{addresses: ["$NET_POD_GATEWAY"], conditions: {ready: true}, nodeName: $NODE_NAME}]
+ports: [{name: dns, port: 53, protocol: UDP}, {name: dns-tcp, port: 53, protocol: TCP}]
+EOF
+}
+
+# From the host, through the kube-dns VIP (host route → node netns → kube-proxy → CoreDNS → API server).
+dns_ready() {
+  "$ROOT/node_modules/.bin/node" -e 'const r = new (require("node:dns").promises.Resolver)({ timeout: 1000, tries: 1 });
+    r.setServers([process.argv[1]]);
+    r.resolve4(process.argv[2]).then((a) => process.exit(a.includes(process.argv[3]) ? 0 : 1), () => process.exit(1));' \
+    "$NET_DNS_SVC_IP" "kubernetes.default.svc.$CLUSTER_DOMAIN" "$NET_KUBERNETES_SVC_IP" 2>/dev/null
 }
 
 etcd_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" >/dev/null 2>&1; }

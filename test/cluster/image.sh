@@ -22,7 +22,9 @@ export CONTAINERS_CONF="$here/containers.conf"
 CACHE_ROOT=${AGENTWORKSPACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentworkspace}
 BASE_REPO=localhost/agentworkspace/base
 SERVER_IMAGE=${SERVER_IMAGE:-localhost/agentworkspace/agent-server:dev}
-TESTAPP_IMAGE=localhost/agentworkspace/testapp:dev
+# The test app's tag is its sources' hash (test/support/cluster.ts computes the same): worktrees sharing this
+# machine's podman storage never overwrite each other's test app.
+TESTAPP_IMAGE=localhost/agentworkspace/testapp:$(cat "$here/testapp/Containerfile" "$here/testapp/server.ts" | sha256sum | cut -c1-12)
 DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_PACKAGES=bash,git,ca-certificates,procps,ripgrep
@@ -101,7 +103,10 @@ package() {
 
 server() { package @agentworkspace/server "$ROOT/server-image/Containerfile" "$SERVER_IMAGE"; }
 
-testapp() { build "$here/testapp/Containerfile" "$TESTAPP_IMAGE" "$here/testapp"; }
+testapp() {
+  if podman image exists "$TESTAPP_IMAGE"; then log "$TESTAPP_IMAGE cached"; return; fi
+  build "$here/testapp/Containerfile" "$TESTAPP_IMAGE" "$here/testapp"
+}
 
 # One image build at a time: concurrent builds would share the context directory and the base import.
 mkdir -p "$ROOT/.local"

@@ -1,5 +1,5 @@
 // Acceptance: the podman-backed node runs real containers from locally built images, as a kubelet
-// would: readiness, reachability at podIP:port, env and Secret volumes, in-cluster API access with the
+// would: readiness, reachability at podIP:port (the pod network), env and Secret volumes, in-cluster API access with the
 // projected service-account token, restarts, probes, image-pull errors, limits, deletion.
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Event, V1Container, V1Pod } from '@kubernetes/client-node';
 import {
-  CLUSTER_DIR, ensureImage, kubectl, isReady, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
+  CLUSTER_DIR, ensureImage, kubectl, isReady, NETWORK, podman, waitForPod, waitForPodGone, withNamespace, type TestNamespace,
 } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
@@ -63,7 +63,7 @@ describe('podman-backed node', () => {
     }, { volumes: [{ name: 'creds', secret: { secretName: 'creds' } }] });
 
     const pod = await waitForPod(ns.core, ns.name, 'web', (p) => p.status?.phase === 'Running' && isReady(p), 'Running and Ready');
-    expect(pod.status?.podIP).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(pod.status?.podIP?.startsWith(NETWORK.podPrefix)).toBe(true);
     expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
     expect(pod.status?.containerStatuses?.[0]?.containerID).toMatch(/^podman:\/\//);
 
@@ -71,13 +71,15 @@ describe('podman-backed node', () => {
     const env = (await (await get(pod, '/env')).json()) as Record<string, string>;
     expect(env).toMatchObject({
       GREETING: 'hello', ECHO: 'hello world', PASSWORD: 's3cret', MODE: 'test', CFG_MODE: 'test',
-      POD_NAME: 'web', POD_IP: pod.status?.podIP, KUBERNETES_SERVICE_HOST: '10.0.2.2',
+      POD_NAME: 'web', POD_IP: pod.status?.podIP,
+      KUBERNETES_SERVICE_HOST: NETWORK.kubernetesServiceIP, KUBERNETES_SERVICE_PORT: '443',
     });
     expect(await (await get(pod, '/file?path=/etc/creds/password')).text()).toBe('s3cret');
     // The Secret volume is read-only inside the container.
     expect((await get(pod, '/file?path=/etc/creds/password', { method: 'PUT', body: 'x' })).status).toBe(500);
 
-    // In-cluster client: the projected token and kube-root-ca.crt, through KUBERNETES_SERVICE_HOST/PORT.
+    // In-cluster client: the projected token and kube-root-ca.crt, through KUBERNETES_SERVICE_HOST/PORT (the
+    // kubernetes Service's VIP: kube-proxy → the API server's advertised endpoint 10.0.2.2 → the host's loopback).
     const who = await get(pod, '/whoami');
     expect(who.status).toBe(201);
     const review = (await who.json()) as { status: { userInfo: { username: string; extra: Record<string, string[]> } } };
@@ -97,7 +99,7 @@ describe('podman-backed node', () => {
     await waitForPodGone(ns.core, ns.name, 'web');
     const left = await podman(['ps', '-a', '--filter', `label=agentworkspace.pod-uid=${pod.metadata?.uid}`, '--format', '{{.Names}}']);
     expect(left.stdout.trim()).toBe('');
-    await expect(fetch(`http://${pod.status?.podIP}:8080/healthz`)).rejects.toThrow();
+    await expect(fetch(`http://${pod.status?.podIP}:8080/healthz`, { signal: AbortSignal.timeout(15_000) })).rejects.toThrow();
   }, SLOW);
 
   it('runs the agent-server image (make image) as uid 10001 with /workspace writable, Ready on its probe', async () => {

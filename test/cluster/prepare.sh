@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the cluster and e2e tiers need, idempotently, with each phase's duration: Debian packages
-# (podman, runc, slirp4netns, debootstrap…), the control-plane binaries (built from the Go modules and
+# (podman, runc, debootstrap, iproute2, iptables, conntrack…), the control-plane binaries (built from the Go modules and
 # cached), the local images (base, test app, agent server), and a running local cluster (reused when up).
 # scripts/test.sh runs it before those tiers. Under CI=true a missing prerequisite is a failure with a
 # clear message, never a skip; elsewhere too, since the tiers cannot run without them.
@@ -17,7 +17,8 @@ fail() { echo "cluster prepare: ERROR: $*" >&2; exit 1; }
 phase "system packages"
 # command → Debian package providing it
 declare -A need=([podman]=podman [runc]=runc [slirp4netns]=slirp4netns [debootstrap]=debootstrap
-  [newuidmap]=uidmap [fuse-overlayfs]=fuse-overlayfs [catatonit]=catatonit [openssl]=openssl [curl]=curl [flock]=util-linux)
+  [newuidmap]=uidmap [fuse-overlayfs]=fuse-overlayfs [catatonit]=catatonit [openssl]=openssl [curl]=curl [flock]=util-linux
+  [ip]=iproute2 [iptables]=iptables [conntrack]=conntrack [nsenter]=util-linux)
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/libexec/podman/$cmd" ] || [ -x "/usr/bin/$cmd" ] || missing+=("${need[$cmd]}")
@@ -30,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || fail "apt-get install ${missing[*]} failed"
 else
-  echo "podman, runc, slirp4netns, debootstrap and friends are installed"
+  echo "podman, runc, debootstrap, iproute2, iptables, conntrack and friends are installed"
 fi
 command -v go >/dev/null || fail "Go is not installed (the control plane is built from the Kubernetes Go modules; Go >= 1.26 needed)"
 go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
@@ -40,7 +41,7 @@ CONTAINERS_CONF="$here/containers.conf" podman info >/dev/null 2>&1 \
   || fail "podman does not work with test/cluster/containers.conf: $(CONTAINERS_CONF="$here/containers.conf" podman info 2>&1 | tail -3)"
 phase_done
 
-phase "control-plane binaries (cold build ~8 min on 2 cores; cached afterwards)"
+phase "control-plane binaries, kube-proxy, CoreDNS (cold build ~12 min on 2 cores; cached afterwards)"
 bash "$here/build.sh" || fail "building the control-plane binaries failed"
 phase_done
 

@@ -3,10 +3,14 @@
 // or reused when already running; with AGENTWORKSPACE_KUBECONFIG set, that cluster instead (kind or any
 // other), and nothing is started. Tests isolate themselves in their own namespaces (withNamespace).
 //
-// Pods on the local cluster: each pod's IP is a loopback address (127.0.0.N) where its container ports
-// answer from the host; no Service virtual IPs, no cluster DNS; images must be built locally (ensureImage).
+// Pods on the local cluster (test/cluster/README.md, "Networking"): each pod has its own network namespace and
+// an address of the pod range (10.244.<N>.0/24, N = CLUSTER_NET_INDEX) on the node's bridge, reachable from the
+// host and through the API server's proxy; Services get ClusterIPs (10.96.<N>.0/24, kube-proxy) reachable
+// from the host and from pods, and names in cluster DNS (CoreDNS); pods reach the host's loopback at 10.0.2.2.
+// Images must be built locally (ensureImage).
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -18,10 +22,26 @@ export const CLUSTER_DIR = process.env.CLUSTER_DIR ?? join(ROOT, '.local', 'clus
 export const CONTAINERS_CONF = join(ROOT, 'test', 'cluster', 'containers.conf');
 /** The agent-server image `make image` builds. */
 export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
-/** The cluster tests' small HTTP server image (test/cluster/testapp). */
-export const TESTAPP_IMAGE = 'localhost/agentworkspace/testapp:dev';
-/** The local node's name; pods are scheduled to it. */
-export const NODE_NAME = 'agentworkspace-node';
+/** The cluster tests' small HTTP server image (test/cluster/testapp), tagged with its sources' hash as image.sh does. */
+export const TESTAPP_IMAGE = `localhost/agentworkspace/testapp:${createHash('sha256')
+  .update(readFileSync(join(ROOT, 'test', 'cluster', 'testapp', 'Containerfile')))
+  .update(readFileSync(join(ROOT, 'test', 'cluster', 'testapp', 'server.ts'))).digest('hex').slice(0, 12)}`;
+/** The local node's name (cluster.sh's CLUSTER_NODE_NAME); pods are scheduled to it. */
+export const NODE_NAME = process.env.CLUSTER_NODE_NAME ?? 'agentworkspace-node';
+/** The local cluster's network index (cluster.sh's CLUSTER_NET_INDEX), from which its ranges derive. */
+export const NET_INDEX = Number(process.env.CLUSTER_NET_INDEX ?? '0');
+/** The local cluster's addresses (test/cluster/network.sh). */
+export const NETWORK = {
+  /** Pod addresses: 10.244.<N>.2–254. */
+  podCidr: `10.244.${NET_INDEX}.0/24`,
+  podPrefix: `10.244.${NET_INDEX}.`,
+  /** Service ClusterIPs: 10.96.<N>.0/24; the kubernetes Service is .1, kube-dns .10. */
+  servicePrefix: `10.96.${NET_INDEX}.`,
+  kubernetesServiceIP: `10.96.${NET_INDEX}.1`,
+  dnsServiceIP: `10.96.${NET_INDEX}.10`,
+  /** Where pods reach a service listening on the host's 127.0.0.1 (any port). */
+  hostLoopback: '10.0.2.2',
+};
 /** The default StorageClass of the local cluster (hostPath directories under .local/cluster/pv). */
 export const STORAGE_CLASS = 'standard';
 

@@ -1,7 +1,7 @@
 // The pure part of the node agent: pod spec → podman arguments, quantities, $(VAR) expansion.
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { createArgs, podCreateArgs, podPorts } from './container-args.js';
+import { createArgs, dnsArgs, podCreateArgs, podPorts } from './container-args.js';
 import { ContainerConfigError, expand } from './env.js';
 import { parseQuantity } from './quantity.js';
 
@@ -22,13 +22,24 @@ const plan = (p: V1Pod) => ({
 });
 
 describe('container-args', () => {
-  it('publishes container and probe ports on the pod address', () => {
+  it('puts the containers of a pod-network pod into its netns with cluster DNS; a hostNetwork pod on the host', () => {
     expect(podPorts(pod())).toEqual([8080, 9090]);
-    const args = podCreateArgs(pod(), 'n', '127.0.0.12').join(' ');
-    expect(args).toContain('-p 127.0.0.12:8080:8080');
-    expect(args).toContain('-p 127.0.0.12:9090:9090');
-    expect(args).toContain('--network slirp4netns:allow_host_loopback=true');
-    expect(podCreateArgs(pod({ hostNetwork: true }), 'n', '127.0.0.1').join(' ')).toContain('--network host');
+    expect(podCreateArgs(pod(), 'n').join(' ')).toContain('--infra=false');
+    expect(podCreateArgs(pod({ hostNetwork: true }), 'n').join(' ')).toContain('--network host');
+    const dns = { server: '10.96.0.10', clusterDomain: 'cluster.local' };
+    const text = createArgs({ ...plan(pod()), netnsPath: '/run/netns/aw0-p-x', dns }).join(' ');
+    expect(text).toContain('--network ns:/run/netns/aw0-p-x --hostname p');
+    expect(text).toContain('--dns 10.96.0.10 --dns-search ns.svc.cluster.local --dns-search svc.cluster.local --dns-search cluster.local --dns-option ndots:5');
+    const host = createArgs({ ...plan(pod({ hostNetwork: true })), dns }).join(' ');
+    expect(host).not.toContain('--network');
+    expect(host).not.toContain('--dns');
+  });
+
+  it('honours dnsPolicy Default and None with dnsConfig', () => {
+    const dns = { server: '10.96.0.10', clusterDomain: 'cluster.local' };
+    expect(dnsArgs(pod({ dnsPolicy: 'Default' }), dns)).toEqual([]);
+    expect(dnsArgs(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['10.0.2.2'], searches: ['x.test'], options: [{ name: 'ndots', value: '2' }] } }), dns))
+      .toEqual(['--dns', '10.0.2.2', '--dns-search', 'x.test', '--dns-option', 'ndots:2']);
   });
 
   it('maps securityContext, limits, command and mounts', () => {

@@ -1,5 +1,5 @@
 // Translates one container of a pod spec into `podman create` arguments: image, command/args, env,
-// mounts, ports on the pod's loopback address, network, securityContext and resource limits.
+// mounts, the pod's network namespace and DNS, securityContext and resource limits.
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, expand } from './env.js';
@@ -15,24 +15,60 @@ export interface ContainerPlan {
   nodeName: string;
   env: ReadonlyMap<string, string>;
   volumes: ReadonlyMap<string, MountableVolume>;
-  /** The podman pod (its infra container holds the network namespace and the published ports). */
+  /** The podman pod the container joins (grouping; the network is `netnsPath`, or the pod's host network). */
   podmanPod: string;
   logPath: string;
+  /** The pod's network namespace (/run/netns/…); undefined for hostNetwork pods (the podman pod's host network). */
+  netnsPath?: string;
+  /** Cluster DNS for dnsPolicy ClusterFirst. */
+  dns?: ClusterDns;
 }
 
-/** The podman pod: the network namespace shared by the pod's containers, with its ports on podIP. */
+export interface ClusterDns {
+  server: string;
+  clusterDomain: string;
+}
+
+/** resolv.conf as the kubelet writes it: podman's --dns, --dns-search and --dns-option arguments. */
+export function dnsArgs(pod: V1Pod, dns: ClusterDns | undefined): string[] {
+  const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
+  const ns = pod.metadata?.namespace ?? 'default';
+  const cfg = pod.spec?.dnsConfig ?? {};
+  const servers: string[] = [];
+  const searches: string[] = [];
+  const options: string[] = [];
+  const cluster = dns && (policy === 'ClusterFirst' || (policy === 'ClusterFirstWithHostNet'));
+  if (policy !== 'Default' && policy !== 'None' && !cluster) return []; // no cluster DNS configured: podman's default
+  if (cluster) {
+    servers.push(dns.server);
+    searches.push(`${ns}.svc.${dns.clusterDomain}`, `svc.${dns.clusterDomain}`, dns.clusterDomain);
+    options.push('ndots:5');
+  }
+  servers.push(...(cfg.nameservers ?? []));
+  searches.push(...(cfg.searches ?? []));
+  for (const o of cfg.options ?? []) options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name ?? '');
+  return [
+    ...servers.flatMap((s) => ['--dns', s]),
+    ...searches.flatMap((s) => ['--dns-search', s]),
+    ...options.filter((o) => o !== '').flatMap((o) => ['--dns-option', o]),
+  ];
+}
+
+/**
+ * The podman pod groups the pod's containers. Podman 4.3 cannot give a pod's infra container an existing
+ * namespace ("pods presently do not support network mode path"), so a pod on the pod network has no infra
+ * container and each container joins the pod's netns itself; a hostNetwork pod's infra has the host network.
+ */
 export function podmanPodName(pod: V1Pod): string {
   const m = pod.metadata ?? {};
   return `k8s_${m.name}_${m.namespace}_${(m.uid ?? '').slice(0, 8)}`;
 }
 
-export function podCreateArgs(pod: V1Pod, nodeName: string, podIP: string): string[] {
+export function podCreateArgs(pod: V1Pod, nodeName: string): string[] {
   const args = ['pod', 'create', '--name', podmanPodName(pod),
     '--label', `${NODE_LABEL}=${nodeName}`, '--label', `${POD_UID_LABEL}=${pod.metadata?.uid ?? ''}`];
   if (pod.spec?.hostNetwork) return [...args, '--network', 'host'];
-  args.push('--network', 'slirp4netns:allow_host_loopback=true', '--hostname', pod.spec?.hostname ?? pod.metadata?.name ?? 'pod');
-  for (const p of podPorts(pod)) args.push('-p', `${podIP}:${p}:${p}`);
-  return args;
+  return [...args, '--infra=false'];
 }
 
 export function podmanName(pod: V1Pod, container: string): string {
@@ -40,7 +76,7 @@ export function podmanName(pod: V1Pod, container: string): string {
   return `k8s_${container}_${m.name}_${m.namespace}_${(m.uid ?? '').slice(0, 8)}`;
 }
 
-/** Every TCP port of the pod worth publishing: declared container ports and probe ports. */
+/** Every TCP port of the pod: declared container ports and probe ports. */
 export function podPorts(pod: V1Pod): number[] {
   const ports = new Set<number>();
   for (const c of pod.spec?.containers ?? []) {
@@ -68,6 +104,10 @@ export function createArgs(plan: ContainerPlan): string[] {
   ];
 
   args.push('--pod', plan.podmanPod);
+  if (plan.netnsPath) {
+    args.push('--network', `ns:${plan.netnsPath}`, '--hostname', spec.hostname ?? pod.metadata?.name ?? 'pod');
+  }
+  if (plan.netnsPath || spec.dnsPolicy === 'ClusterFirstWithHostNet' || spec.dnsPolicy === 'None') args.push(...dnsArgs(pod, plan.dns));
 
   for (const [k, v] of plan.env) args.push('-e', `${k}=${v}`);
   if (c.workingDir) args.push('-w', c.workingDir);

@@ -15,27 +15,30 @@ describe('parseLogLine', () => {
 });
 
 describe('PodAddresses', () => {
-  it('gives each pod its own loopback address, stable until released, never .0/.255 or 127.0.0.1', () => {
-    const a = new PodAddresses();
+  it('gives each pod its own address of the pod range, stable until released, never the gateway or broadcast', () => {
+    const a = new PodAddresses('10.244.3.0/24', ['10.244.3.1']);
     const x = a.acquire('x');
-    expect(x).toBe('127.0.0.10');
+    expect(x).toBe('10.244.3.2');
     expect(a.acquire('x')).toBe(x);
     const y = a.acquire('y');
     expect(y).not.toBe(x);
     a.release('x');
-    // A released address is not handed out again at once (its published ports may still be closing).
+    // A released address is not handed out again at once (a client may still hold a connection to it).
     expect(a.acquire('z')).not.toBe(x);
-    const many = new PodAddresses(250, 20);
-    const got = Array.from({ length: 15 }, (_, i) => many.acquire(`p${i}`));
-    expect(new Set(got).size).toBe(15);
-    expect(got.some((ip) => /\.(0|255)$/.test(ip))).toBe(false);
-    expect(got).toContain('127.0.1.1');
+    const all = new PodAddresses('10.244.3.0/24', ['10.244.3.1']);
+    const got = Array.from({ length: 253 }, (_, i) => all.acquire(`p${i}`));
+    expect(new Set(got).size).toBe(253);
+    expect(got.some((ip) => /\.(0|1|255)$/.test(ip))).toBe(false);
+    expect(a.contains('10.244.3.200')).toBe(true);
+    expect(a.contains('10.244.4.2')).toBe(false);
+    expect(a.reserve('w', '127.0.0.10')).toBe(false);
+    expect(a.reserve('w', '10.244.3.77')).toBe(true);
   });
 
   it('fails clearly when the pool is exhausted', () => {
-    const a = new PodAddresses(10, 2);
+    const a = new PodAddresses('10.244.3.0/30', []);
     a.acquire('a');
     a.acquire('b');
-    expect(() => a.acquire('c')).toThrow('no free pod loopback address');
+    expect(() => a.acquire('c')).toThrow('no free pod address');
   });
 });

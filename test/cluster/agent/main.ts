@@ -11,6 +11,7 @@ import { keepWatching } from './list-watch.js';
 import { NodeRegistration } from './node.js';
 import { apiObjectReader } from './object-reader.js';
 import { PodAddresses } from './pod-addresses.js';
+import { PodNetwork } from './pod-network.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import { listContainers, NODE_LABEL, podman, podmanPods, podmanStatus } from './podman.js';
 import { Provisioner } from './provisioner.js';
@@ -25,8 +26,19 @@ const ConfigSchema = z.object({
   stateDir: z.string().min(1),
   /** AGENT_APISERVER_PORT: the API server's port on the host's loopback. */
   apiserverPort: z.coerce.number().int().min(1).max(65535),
-  /** AGENT_POD_APISERVER_HOST: the host's loopback as pods on slirp4netns see it (10.0.2.2). */
+  /** AGENT_POD_APISERVER_HOST: the kubernetes Service's ClusterIP (KUBERNETES_SERVICE_HOST in pods). */
   podApiserverHost: z.string().min(1),
+  /** AGENT_POD_APISERVER_SERVICE_PORT: the kubernetes Service's port (443). */
+  podApiserverPort: z.coerce.number().int().min(1).max(65535).default(443),
+  /** AGENT_NODE_NETNS, AGENT_BRIDGE, AGENT_POD_NETNS_PREFIX, AGENT_POD_CIDR, AGENT_POD_GATEWAY: network.sh's pod network. */
+  nodeNetns: z.string().min(1),
+  bridge: z.string().min(1),
+  podNetnsPrefix: z.string().regex(/^aw\d+-p-$/),
+  podCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/),
+  podGateway: z.string().min(1),
+  /** AGENT_DNS_SERVER: the kube-dns Service's ClusterIP; AGENT_CLUSTER_DOMAIN (cluster.local). */
+  dnsServer: z.string().min(1),
+  clusterDomain: z.string().default('cluster.local'),
   /** AGENT_KUBELET_PORT: where the node serves /containerLogs for `kubectl logs` (HTTPS, 127.0.0.1). */
   kubeletPort: z.coerce.number().int().min(1).max(65535).default(10250),
   /** AGENT_KUBELET_VERSION: reported in the node's nodeInfo. */
@@ -44,6 +56,14 @@ async function main(): Promise<void> {
     stateDir: process.env.AGENT_STATE_DIR,
     apiserverPort: process.env.AGENT_APISERVER_PORT,
     podApiserverHost: process.env.AGENT_POD_APISERVER_HOST,
+    podApiserverPort: process.env.AGENT_POD_APISERVER_SERVICE_PORT,
+    nodeNetns: process.env.AGENT_NODE_NETNS,
+    bridge: process.env.AGENT_BRIDGE,
+    podNetnsPrefix: process.env.AGENT_POD_NETNS_PREFIX,
+    podCidr: process.env.AGENT_POD_CIDR,
+    podGateway: process.env.AGENT_POD_GATEWAY,
+    dnsServer: process.env.AGENT_DNS_SERVER,
+    clusterDomain: process.env.AGENT_CLUSTER_DOMAIN,
     kubeletVersion: process.env.AGENT_KUBELET_VERSION,
     kubeletPort: process.env.AGENT_KUBELET_PORT,
   });
@@ -89,9 +109,13 @@ async function main(): Promise<void> {
       return { token, expires: new Date(tr.status?.expirationTimestamp ?? Date.now() + expirationSeconds * 1000) };
     },
   };
+  const network = new PodNetwork({
+    nodeNetns: cfg.nodeNetns, bridge: cfg.bridge, netnsPrefix: cfg.podNetnsPrefix, cidr: cfg.podCidr, gateway: cfg.podGateway,
+  });
   const deps: WorkerDeps = {
-    core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(), nodeName: cfg.nodeName,
-    stateDir: cfg.stateDir, apiserver: { host: cfg.podApiserverHost, port: cfg.apiserverPort }, log,
+    core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(cfg.podCidr, [cfg.podGateway]), network,
+    dns: { server: cfg.dnsServer, clusterDomain: cfg.clusterDomain }, nodeName: cfg.nodeName, stateDir: cfg.stateDir,
+    apiserver: { host: cfg.podApiserverHost, port: cfg.podApiserverPort }, apiserverHostPort: cfg.apiserverPort, log,
     event: eventRecorder(core, cfg.nodeName, log),
   };
 
@@ -116,12 +140,18 @@ async function main(): Promise<void> {
     },
     log, `spec.nodeName=${cfg.nodeName}`);
 
-  // Removes podman pods that no pod bound to this node owns any more (left by a crash or a restart).
+  // Removes podman pods and pod network namespaces that no pod bound to this node owns any more (left by a
+  // crash or a restart).
   const collectGarbage = async (): Promise<void> => {
     for (const p of await podmanPods(cfg.nodeName)) {
       if (workers.has(p.uid)) continue;
       log(`removing podman pod ${p.name}: no pod ${p.uid} on this node`);
       await podmanStatus(['pod', 'rm', '-f', p.name]);
+    }
+    for (const uid of network.list()) {
+      if (workers.has(uid)) continue;
+      log(`removing network namespace ${network.netnsName(uid)}: no pod ${uid} on this node`);
+      await network.tearDown(uid);
     }
   };
 

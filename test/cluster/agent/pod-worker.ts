@@ -1,5 +1,5 @@
-// One pod's life on this node, playing the kubelet's part: volumes, a podman pod on the pod's loopback
-// address, init containers in order, then the containers; probes, restarts per restartPolicy with
+// One pod's life on this node, playing the kubelet's part: volumes, the pod's network namespace on the
+// cluster bridge (pod-network.ts), a podman pod, init containers in order, then the containers; probes, restarts per restartPolicy with
 // back-off, image-pull and configuration errors as the kubelet reports them, and the pod's status kept
 // true. Deletion: the image's stop signal (SIGTERM), the grace period, SIGKILL (`podman stop -t`), removal,
 // then the final delete of the pod object (grace 0).
@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import type { CoreV1Api, V1Container, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type ApiServerAddress } from './env.js';
-import { createArgs, podCreateArgs, podmanName, podmanPodName } from './container-args.js';
+import { createArgs, podCreateArgs, podmanName, podmanPodName, type ClusterDns } from './container-args.js';
 import type { EventRecorder } from './events.js';
 import { isNotFound, type ObjectReader } from './object-reader.js';
 import { imageUser, listContainers, localImageId, oomKilled, podman, podmanStatus, POD_UID_LABEL, type ContainerInfo } from './podman.js';
 import { ProbeLoop, type ProbeResult } from './probes.js';
 import type { PodAddresses } from './pod-addresses.js';
+import type { PodNetwork } from './pod-network.js';
 import { prepareVolumes, removePodDir, VolumeNotReadyError, type PreparedVolumes, type TokenIssuer } from './volumes.js';
 
 export interface WorkerDeps {
@@ -23,10 +24,14 @@ export interface WorkerDeps {
   objects: ObjectReader;
   tokens: TokenIssuer;
   addresses: PodAddresses;
+  network: PodNetwork;
+  dns: ClusterDns;
   nodeName: string;
   stateDir: string;
-  /** Where pods on slirp4netns reach the API server (hostNetwork pods use 127.0.0.1). */
+  /** Where pods reach the API server: the kubernetes Service (hostNetwork pods use 127.0.0.1:<apiserver port>). */
   apiserver: ApiServerAddress;
+  /** The API server's port on the host's loopback (hostNetwork pods). */
+  apiserverHostPort: number;
   log: (msg: string) => void;
   event: EventRecorder;
 }
@@ -172,7 +177,8 @@ export class PodWorker {
     if (!(await this.ensureVolumes())) return this.publish();
     if (!this.podCreated) {
       await podman(['pod', 'rm', '-f', '--ignore', podmanPodName(this.pod)]);
-      await podman(podCreateArgs(this.pod, this.deps.nodeName, this.ip));
+      if (!this.pod.spec?.hostNetwork) await this.deps.network.setUp(this.uid, this.ip);
+      await podman(podCreateArgs(this.pod, this.deps.nodeName));
       this.podCreated = true;
     }
     const inits = this.containers.filter((c) => c.init);
@@ -202,7 +208,8 @@ export class PodWorker {
     this.adopt = false;
     const ip = this.pod.status?.podIP;
     const hostNetwork = this.pod.spec?.hostNetwork === true;
-    if (!ip || !(hostNetwork ? ip === '127.0.0.1' : this.deps.addresses.reserve(this.uid, ip))) return;
+    // A pod on the pod network is adopted only with its namespace intact (else it is set up afresh).
+    if (!ip || !(hostNetwork ? ip === '127.0.0.1' : this.deps.network.exists(this.uid) && this.deps.addresses.reserve(this.uid, ip))) return;
     const existing = await listContainers(`${POD_UID_LABEL}=${this.uid}`);
     const statuses = new Map([...(this.pod.status?.initContainerStatuses ?? []), ...(this.pod.status?.containerStatuses ?? [])].map((st) => [st.name, st]));
     this.ip = ip;
@@ -305,7 +312,7 @@ export class PodWorker {
     c.imageId = imageId;
     let env: Map<string, string>;
     try {
-      const apiserver = this.pod.spec?.hostNetwork ? { host: '127.0.0.1', port: this.deps.apiserver.port } : this.deps.apiserver;
+      const apiserver = this.pod.spec?.hostNetwork ? { host: '127.0.0.1', port: this.deps.apiserverHostPort } : this.deps.apiserver;
       await checkRunAsNonRoot(this.pod, c.spec, image);
       env = await containerEnv(this.pod, c.spec, this.ip ?? '', apiserver, this.deps.objects);
       await podman(['rm', '-f', '--ignore', c.name]);
@@ -313,6 +320,7 @@ export class PodWorker {
       const id = await podman(createArgs({
         pod: this.pod, container: c.spec, podmanName: c.name, nodeName: this.deps.nodeName,
         env, volumes: this.volumes?.volumes ?? new Map(), podmanPod: podmanPodName(this.pod), logPath,
+        ...(this.pod.spec?.hostNetwork ? {} : { netnsPath: this.deps.network.netnsPath(this.uid) }), dns: this.deps.dns,
       }));
       c.containerId = id.trim();
     } catch (err) {
@@ -343,10 +351,7 @@ export class PodWorker {
   private startProbes(c: Runtime): void {
     this.stopProbes(c);
     if (c.init) return;
-    let pid: Promise<number> | undefined; // this start's process: one inspect per start, shared by its probes
-    const netnsPid = (): Promise<number> => pid ??= podman(['inspect', '--format', '{{.State.Pid}}', c.name])
-      .then((out) => Number(out.trim()), (err: unknown) => { pid = undefined; throw err; });
-    const target = { host: this.ip ?? '127.0.0.1', container: c.spec, podmanName: c.name, ...(this.pod.spec?.hostNetwork ? {} : { netnsPid }) };
+    const target = { host: this.ip ?? '127.0.0.1', container: c.spec, podmanName: c.name };
     c.readiness = 'unknown';
     c.startup = c.spec.startupProbe ? 'unknown' : 'success';
     c.started = !c.spec.startupProbe;
@@ -400,7 +405,10 @@ export class PodWorker {
     if (names.length > 0) await podmanStatus(['stop', '-t', String(grace), ...names], (grace + 60) * 1000);
     await podmanStatus(['pod', 'rm', '-f', '--ignore', podmanPodName(this.pod)]);
     await removePodDir(this.podDir);
-    if (!this.pod.spec?.hostNetwork) this.deps.addresses.release(this.uid);
+    if (!this.pod.spec?.hostNetwork) {
+      await this.deps.network.tearDown(this.uid);
+      this.deps.addresses.release(this.uid);
+    }
     this.terminated = true;
     if (this.forgotten) return;
     try {

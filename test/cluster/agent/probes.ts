@@ -1,7 +1,7 @@
-// Container probes as the kubelet runs them: httpGet against the pod's address (its ports are published
-// there), tcpSocket from inside the pod's network namespace, exec through `podman exec`. A ProbeLoop applies the probe's timing
-// (initialDelaySeconds, periodSeconds, timeoutSeconds) and thresholds and reports each change of result.
-import { execFile } from 'node:child_process';
+// Container probes as the kubelet runs them: httpGet and tcpSocket against the pod's address (routed from
+// the host into the pod network, so a refused connection means nothing listens in the pod), exec through
+// `podman exec`. A ProbeLoop applies the probe's timing (initialDelaySeconds, periodSeconds, timeoutSeconds)
+// and thresholds and reports each change of result.
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -12,12 +12,6 @@ export interface ProbeTarget {
   host: string;
   container: V1Container;
   podmanName: string;
-  /**
-   * A process in the pod's network namespace (undefined for hostNetwork pods). The port publisher on the host
-   * accepts a TCP connection before anything listens in the pod (and resets it then), so a connect to the
-   * published port proves nothing; a connect inside the namespace is what the kubelet's probe of podIP:port means.
-   */
-  netnsPid?: () => Promise<number>;
 }
 
 /** Resolves a numeric or named container port. */
@@ -56,7 +50,6 @@ export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<st
     const port = resolvePort(probe.tcpSocket.port as number | string, target.container);
     const host = probe.tcpSocket.host || target.host;
     const failed = `dial tcp ${host}:${port}: connect: connection refused`;
-    if (target.netnsPid && !probe.tcpSocket.host) return (await connectInNetns(await target.netnsPid(), port, timeoutMs)) ? undefined : failed;
     return new Promise((resolve) => {
       const sock = connect({ host, port, timeout: timeoutMs });
       sock.on('connect', () => { sock.destroy(); resolve(undefined); });
@@ -70,14 +63,6 @@ export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<st
   }
   // grpc probes are not supported on this node: they always fail, visibly.
   return 'grpc probes are not supported by this node';
-}
-
-/** A TCP connect to the namespace's own loopback, with the host's bash (any image works, tools or not). */
-function connectInNetns(pid: number, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('nsenter', ['-t', String(pid), '-n', '--', 'bash', '-c', 'exec 3<>"/dev/tcp/127.0.0.1/$0"', String(port)],
-      { timeout: timeoutMs }, (err) => resolve(!err));
-  });
 }
 
 export type ProbeResult = 'unknown' | 'success' | 'failure';
