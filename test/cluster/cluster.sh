@@ -25,6 +25,9 @@ ETCD_PEER_PORT=${CLUSTER_ETCD_PEER_PORT:-12380}
 APISERVER_PORT=${CLUSTER_APISERVER_PORT:-16443}
 NODE_NAME=${CLUSTER_NODE_NAME:-agentworkspace-node}
 KUBELET_PORT=${CLUSTER_KUBELET_PORT:-10250}
+# Pods get loopback addresses 127.<block>.0.10 upwards: a second cluster on the same machine needs its
+# own block, or both would publish pod ports on the same addresses.
+POD_ADDRESS_BLOCK=${CLUSTER_POD_ADDRESS_BLOCK:-0}
 # The address at which pods on slirp4netns reach the host's loopback (allow_host_loopback=true).
 HOST_LOOPBACK_FROM_POD=10.0.2.2
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler node-agent)
@@ -264,7 +267,7 @@ start_rest() {
   alive node-agent || agent_hash > "$CLUSTER_DIR/node-agent.hash"
   AGENT_KUBECONFIG="$CLUSTER_DIR/kubeconfig" AGENT_NODE_NAME="$NODE_NAME" AGENT_STATE_DIR="$CLUSTER_DIR" \
     AGENT_APISERVER_PORT="$APISERVER_PORT" AGENT_POD_APISERVER_HOST="$HOST_LOOPBACK_FROM_POD" \
-    AGENT_KUBELET_PORT="$KUBELET_PORT" \
+    AGENT_KUBELET_PORT="$KUBELET_PORT" AGENT_POD_ADDRESS_BLOCK="$POD_ADDRESS_BLOCK" \
     start node-agent "$ROOT/node_modules/.bin/node" "$AGENT_DIST/main.js"
 
   wait_for 60 node-agent "node $NODE_NAME Ready" node_ready

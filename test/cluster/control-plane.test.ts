@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { ensureCluster, ensureImage, helm, K8S_VERSION, kubectl, withNamespace, type TestNamespace } from '../support/cluster.js';
+import { ensureCluster, ensureImage, helm, K8S_VERSION, kubectl, NODE_NAME, withNamespace, type TestNamespace } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
 const SLOW = 180_000;
@@ -100,7 +100,7 @@ describe('local cluster control plane', () => {
       return pods.items.find((p) => p.status?.phase === 'Running');
     }, 'a Running pod of the Deployment', { timeoutMs: 120_000, intervalMs: 250 });
     expect(pod.metadata?.ownerReferences?.[0]?.kind).toBe('ReplicaSet');
-    expect(pod.spec?.nodeName).toBe('agentworkspace-node');
+    expect(pod.spec?.nodeName).toBe(NODE_NAME);
     await waitFor(async () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'web' });
       return d.status?.availableReplicas === 1;

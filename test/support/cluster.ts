@@ -3,7 +3,7 @@
 // or reused when already running; with AGENTWORKSPACE_KUBECONFIG set, that cluster instead (kind or any
 // other), and nothing is started. Tests isolate themselves in their own namespaces (withNamespace).
 //
-// Pods on the local cluster: each pod's IP is a loopback address (127.0.0.N) where its container ports
+// Pods on the local cluster: each pod's IP is a loopback address (127.<block>.0.N) where its container ports
 // answer from the host; no Service virtual IPs, no cluster DNS; images must be built locally (ensureImage).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,8 +20,8 @@ export const CONTAINERS_CONF = join(ROOT, 'test', 'cluster', 'containers.conf');
 export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
 /** The cluster tests' small HTTP server image (test/cluster/testapp). */
 export const TESTAPP_IMAGE = 'localhost/agentworkspace/testapp:dev';
-/** The local node's name; pods are scheduled to it. */
-export const NODE_NAME = 'agentworkspace-node';
+/** The local node's name (cluster.sh's CLUSTER_NODE_NAME); pods are scheduled to it. */
+export const NODE_NAME = process.env.CLUSTER_NODE_NAME ?? 'agentworkspace-node';
 /** The default StorageClass of the local cluster (hostPath directories under .local/cluster/pv). */
 export const STORAGE_CLASS = 'standard';
 

@@ -32,6 +32,14 @@ describe('PodAddresses', () => {
     expect(got).toContain('127.0.1.1');
   });
 
+  it('keeps to its block (second octet), so two clusters on one machine never share an address', () => {
+    const a = new PodAddresses(10, 60_000, 7);
+    expect(a.acquire('x')).toBe('127.7.0.10');
+    expect(a.reserve('y', '127.7.0.42')).toBe(true);
+    expect(a.reserve('z', '127.0.0.43')).toBe(false);
+    expect(() => new PodAddresses(10, 60_000, 256)).toThrow('not an octet');
+  });
+
   it('fails clearly when the pool is exhausted', () => {
     const a = new PodAddresses(10, 2);
     a.acquire('a');

@@ -29,6 +29,8 @@ const ConfigSchema = z.object({
   podApiserverHost: z.string().min(1),
   /** AGENT_KUBELET_PORT: where the node serves /containerLogs for `kubectl logs` (HTTPS, 127.0.0.1). */
   kubeletPort: z.coerce.number().int().min(1).max(65535).default(10250),
+  /** AGENT_POD_ADDRESS_BLOCK: pods get addresses in 127.<block>.0.0/16 (distinct per cluster on one machine). */
+  podAddressBlock: z.coerce.number().int().min(0).max(255).default(0),
   /** AGENT_KUBELET_VERSION: reported in the node's nodeInfo. */
   kubeletVersion: z.string().default('v1.36.3'),
 });
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     podApiserverHost: process.env.AGENT_POD_APISERVER_HOST,
     kubeletVersion: process.env.AGENT_KUBELET_VERSION,
     kubeletPort: process.env.AGENT_KUBELET_PORT,
+    podAddressBlock: process.env.AGENT_POD_ADDRESS_BLOCK,
   });
   if (!parsed.success) {
     console.error(`node agent: invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     },
   };
   const deps: WorkerDeps = {
-    core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(), nodeName: cfg.nodeName,
+    core, objects: apiObjectReader(core), tokens, addresses: new PodAddresses(10, 60_000, cfg.podAddressBlock), nodeName: cfg.nodeName,
     stateDir: cfg.stateDir, apiserver: { host: cfg.podApiserverHost, port: cfg.apiserverPort }, log,
     event: eventRecorder(core, cfg.nodeName, log),
   };
