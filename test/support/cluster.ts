@@ -18,6 +18,8 @@ export const CLUSTER_DIR = process.env.CLUSTER_DIR ?? join(ROOT, '.local', 'clus
 export const CONTAINERS_CONF = join(ROOT, 'test', 'cluster', 'containers.conf');
 /** The agent-server image `make image` builds. */
 export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
+/** The operator image `make images` (operator/scripts/image.sh) builds; OPERATOR_IMAGE moves it. */
+export const OPERATOR_IMAGE = process.env.OPERATOR_IMAGE ?? 'localhost/agentworkspace/operator:dev';
 /** The cluster tests' small HTTP server image (test/cluster/testapp). */
 export const TESTAPP_IMAGE = 'localhost/agentworkspace/testapp:dev';
 /** The local node's name (cluster.sh's CLUSTER_NODE_NAME); pods are scheduled to it. */
