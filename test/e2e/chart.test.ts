@@ -35,6 +35,9 @@ const BASE_VALUES = {
   workspacePods: { terminationGracePeriodSeconds: 10 },
 };
 
+/** A safety net for the two release lifecycles (install, workspace, upgrade, uninstall), not a performance bound. */
+const LIFECYCLE_TIMEOUT_MS = 15 * 60_000;
+
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
 // Rendered manifests are read field by field in assertions; typing every kind would add nothing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -101,8 +104,8 @@ const one = (docs: Doc[], kind: string, namespace?: string): Doc => {
 };
 
 async function serverDryRun(text: string): Promise<void> {
-  const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], text);
-  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  const r = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], text);
+  expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
 }
 
 /** A client that impersonates the ServiceAccount (as the e2e suite runs the operator). */
@@ -376,7 +379,7 @@ describe('a release in cluster mode', () => {
     expect(await getOrUndefined(client, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agentworkspaces.agentworkspace.dev')).toBeDefined();
     expect(await getOrUndefined(client, workspacePath(wsNs, 'example'))).toBeDefined();
     expect((await client.get<Pod>(wsPodPath)).metadata.uid).toBe(wsPod.metadata.uid);
-  });
+  }, LIFECYCLE_TIMEOUT_MS);
 });
 
 describe('a release in namespaced mode', () => {
@@ -418,5 +421,5 @@ describe('a release in namespaced mode', () => {
 
     await uninstall(release, opNs);
     expect(await getOrUndefined(client, resourcePath('v1', 'Pod', watched, 'w'))).toBeDefined();
-  });
+  }, LIFECYCLE_TIMEOUT_MS);
 });
