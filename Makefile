@@ -36,10 +36,16 @@ test-under-load: ## Run the integration, cluster and e2e tiers 3 times with ever
 lint: ## eslint and tsc
 	@bash scripts/test.sh static
 
-crds: ## Regenerate crds/ from the zod schema in operator/src/api
+crds: ## Regenerate crds/ from the zod schema in operator/src/api (and copy it into the chart)
 	@source scripts/lib.sh && cd "$$ROOT" && npm run -s -w operator crds
+	@$(MAKE) -s chart-files
 
-.PHONY: help setup build demo test test-under-load unit integration cluster-test e2e lint crds
+CHART := charts/agentworkspace-operator
+chart-files: ## Copy crds/ and operator/rbac.yaml into the Helm chart (a unit test keeps them byte-identical)
+	@rm -f $(CHART)/crds/*.yaml && cp crds/*.yaml $(CHART)/crds/ && cp operator/rbac.yaml $(CHART)/files/rbac.yaml
+	@echo "copied crds/*.yaml and operator/rbac.yaml into $(CHART)"
+
+.PHONY: help setup build demo test test-under-load unit integration cluster-test e2e lint crds chart-files
 
 cluster-up: ## Start the local test Kubernetes (builds its binaries on first use); kubeconfig in .local/cluster/
 	@bash test/cluster/cluster.sh up
@@ -50,7 +56,10 @@ cluster-down: ## Stop the local test Kubernetes and remove its state and pod con
 image: ## Build the agent-server image with podman (localhost/agentworkspace/agent-server:dev)
 	@bash test/cluster/image.sh server
 
-.PHONY: cluster-up cluster-down image
+images: image ## Build the agent-server and the operator image (localhost/agentworkspace/operator:dev)
+	@bash operator/scripts/image.sh >/dev/null
+
+.PHONY: cluster-up cluster-down image images
 
 bench: ## Run the benchmarks (prints figures)
 	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server.bench.ts

@@ -6,10 +6,9 @@ import {
   OPERATOR_NAMESPACE, OPERATOR_SA, ROOT, SERVER_IMAGE, setUpCluster, createNamespace, getOrUndefined, installCrd, installOperatorRbac,
   waitForReason, waitUntil,
 } from '../../operator/src/e2e.testkit.js';
-import { run } from '../support/cluster.js';
+import { OPERATOR_IMAGE, run } from '../support/cluster.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
 
-const OPERATOR_IMAGE = 'localhost/agentworkspace/operator:dev';
 let client: KubeClient;
 let ns: { name: string; remove: () => Promise<void> };
 let podPath = '';

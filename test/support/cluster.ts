@@ -22,6 +22,8 @@ export const CLUSTER_DIR = process.env.CLUSTER_DIR ?? join(ROOT, '.local', 'clus
 export const CONTAINERS_CONF = join(ROOT, 'test', 'cluster', 'containers.conf');
 /** The agent-server image `make image` builds. */
 export const SERVER_IMAGE = process.env.SERVER_IMAGE ?? 'localhost/agentworkspace/agent-server:dev';
+/** The operator image `make images` builds; OPERATOR_IMAGE moves it. */
+export const OPERATOR_IMAGE = process.env.OPERATOR_IMAGE ?? 'localhost/agentworkspace/operator:dev';
 /** The cluster tests' small HTTP server image (test/cluster/testapp), tagged with its sources' hash as image.sh does. */
 export const TESTAPP_IMAGE = `localhost/agentworkspace/testapp:${createHash('sha256')
   .update(readFileSync(join(ROOT, 'test', 'cluster', 'testapp', 'Containerfile')))
