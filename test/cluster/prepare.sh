@@ -41,7 +41,7 @@ CONTAINERS_CONF="$here/containers.conf" podman info >/dev/null 2>&1 \
   || fail "podman does not work with test/cluster/containers.conf: $(CONTAINERS_CONF="$here/containers.conf" podman info 2>&1 | tail -3)"
 phase_done
 
-phase "control-plane binaries, kube-proxy, CoreDNS (cold build ~12 min on 2 cores; cached afterwards)"
+phase "control-plane binaries, kube-proxy, CoreDNS (cold build 15–35 min on 2 cores, depending on load; cached afterwards)"
 bash "$here/build.sh" || fail "building the control-plane binaries failed"
 phase_done
 
