@@ -19,12 +19,12 @@ import { ConversationStateError, type Conversation } from '../conversation/conve
 import { EventListeners, type EventListener } from '../conversation/event-listeners.js';
 import type { SecretSource } from '../conversation/secrets.js';
 import { ExecutionStatusSchema, type ExecutionStatus } from '../conversation/state.js';
-import type { AgentWorkspaceError } from '../errors.js';
+import { AgentWorkspaceError } from '../errors.js';
 import type { Event } from '../events/event.js';
 import { FULL_STATE_KEY } from '../events/state-update-event.js';
 import type { MessageInput } from '../events/llm-message.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { ConflictError, ServerError } from './errors.js';
+import { ConflictError, ConnectionError, ServerError } from './errors.js';
 import { EventsSocket, type ReconnectOptions } from './events-socket.js';
 import type { HttpClient } from './http-client.js';
 import { ConversationInfoSchema, EventPageSchema, SuccessSchema } from './protocol.js';
@@ -83,6 +83,8 @@ export class RemoteConversation implements Conversation {
   private current: ExecutionStatus;
   /** Live frames held back while a (re)connect's catch-up runs. */
   private buffer: Event[] | null = null;
+  /** Connections that delivered their state frame; only the newest one's catch-up releases the buffer. */
+  private connections = 0;
   /** Catch-ups run one after another. */
   private catchUps: Promise<void> = Promise.resolve();
   /** Snapshots with a status other than `running` received so far (run() waits for a new one). */
@@ -236,9 +238,10 @@ export class RemoteConversation implements Conversation {
       // The state frame (never appended: a Python server without a live conversation sends a bare
       // execution_status update instead of full_state, and that one is not in its log either).
       this.buffer = [];
+      const connection = ++this.connections;
       if (event.kind === 'ConversationStateUpdateEvent') this.noteSnapshot(event.key === FULL_STATE_KEY ? event.value : { execution_status: event.value });
       this.listeners.publish(event);
-      this.catchUp().then(() => {
+      this.catchUp(connection).then(() => {
         this.firstSync?.resolve();
         this.firstSync = undefined;
       }, (err: unknown) => this.onCatchUpFailed(err));
@@ -275,9 +278,11 @@ export class RemoteConversation implements Conversation {
 
   /**
    * Fetches the server's log from the last event held (inclusive cursor; an unknown cursor restarts from the
-   * beginning, which de-duplication absorbs), appends what is new, then applies any buffered live frames.
+   * beginning, which de-duplication absorbs), appends what is new. The catch-up of the newest connection then
+   * applies its buffered live frames: an older connection's or a call's catch-up may have read the log before
+   * that connection subscribed, so releasing the buffer after it could leave a gap.
    */
-  private catchUp(): Promise<void> {
+  private catchUp(connection?: number): Promise<void> {
     const run = async () => {
       let page: string | undefined = this.list.at(-1)?.id;
       for (;;) {
@@ -292,9 +297,11 @@ export class RemoteConversation implements Conversation {
         if (!res.next_page_id) break;
         page = res.next_page_id;
       }
-      const held = this.buffer;
-      this.buffer = null;
-      for (const e of held ?? []) this.accept(e);
+      if (connection !== undefined && connection === this.connections) {
+        const held = this.buffer;
+        this.buffer = null;
+        for (const e of held ?? []) this.accept(e);
+      }
       this.wake();
     };
     const next = this.catchUps.then(run);
@@ -311,11 +318,13 @@ export class RemoteConversation implements Conversation {
       return;
     }
     this.logger.warn({ conversation_id: this.id, err: err instanceof Error ? err.message : String(err) }, 'catch-up after reconnect failed; retrying');
-    this.catchUp().catch((again: unknown) => this.onFatal(again as AgentWorkspaceError));
+    this.catchUp(this.connections).catch((again: unknown) => this.onFatal(again instanceof AgentWorkspaceError ? again
+      : new ConnectionError(`conversation ${this.id}: catching up with the server failed (${String(again)}); reattach with resumeConversation.`, { cause: again })));
   }
 
   private onFatal(err: AgentWorkspaceError): void {
     this.fatal = err;
+    this.socket.close();
     this.logger.error({ conversation_id: this.id, err: err.message }, 'events socket gave up');
     this.firstSync?.reject(err);
     this.firstSync = undefined;
