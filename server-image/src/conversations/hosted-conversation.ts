@@ -57,6 +57,9 @@ export interface ClientKeys {
 }
 
 const hasUserMessage = (events: readonly Event[]) => events.some((e) => e.kind === 'MessageEvent' && e.source === 'user');
+const isUserMessage = (e: Event) => e.kind === 'MessageEvent' && e.source === 'user';
+/** Whether the newest user message came after everything the agent did: nothing has answered it yet. */
+const endsUnanswered = (events: readonly Event[]) => events.findLastIndex(isUserMessage) > events.findLastIndex((e) => e.source === 'agent');
 
 export class HostedConversation {
   readonly id: string;
@@ -90,6 +93,8 @@ export class HostedConversation {
   get loaded(): boolean {
     return this.conv !== null;
   }
+
+  private runRequested = false;
 
   get running(): boolean {
     return this.runPromise !== null;
@@ -275,6 +280,21 @@ export class HostedConversation {
         onEnd();
       }
     })();
+  }
+
+  /**
+   * Records that a message asked for a run while one was going. The running agent reads it at its next step,
+   * unless that run was already ending; `takeUnansweredRunRequest` tells which, once the run has ended.
+   */
+  requestRun(): void {
+    this.runRequested = true;
+  }
+
+  /** After a run: whether a message asked for a run that the agent then never answered (clears the request). */
+  takeUnansweredRunRequest(conv: LocalConversation): boolean {
+    const requested = this.runRequested;
+    this.runRequested = false;
+    return requested && !this.running && this.conv === conv && (conv.status === 'finished' || conv.status === 'idle') && endsUnanswered(conv.events());
   }
 
   /** Waits for the current run, if any, to end. */

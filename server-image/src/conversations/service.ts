@@ -365,7 +365,16 @@ export class ConversationService {
   /** Starts the run now; call in the same tick as the checks that allowed it. */
   private startRun(hosted: HostedConversation, conv: LocalConversation): void {
     this.assertCapacity();
-    hosted.startRun(conv, () => this.touch());
+    hosted.startRun(conv, () => {
+      this.touch();
+      // A message with `run` that landed as the run was ending was never read: run again for it.
+      if (this.stopping || !hosted.takeUnansweredRunRequest(conv)) return;
+      try {
+        this.startRun(hosted, conv);
+      } catch (err) {
+        this.opts.log.warn({ conversation_id: hosted.id, err: err instanceof Error ? err.message : String(err) }, 'a run asked for while the last one ended was not started');
+      }
+    });
   }
 
   private capacityError(): ApiError {
@@ -408,7 +417,7 @@ export class ConversationService {
     if (req.run && !hosted.running && conv.status !== 'running') {
       hosted.assertCanRun(conv);
       this.startRun(hosted, conv);
-    }
+    } else if (req.run) hosted.requestRun();
   }
 
   /** Pauses after the current step, and answers once that step has ended (as OpenHands). */
