@@ -84,7 +84,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
   const sockets = new SocketDispatcher({
     keys: config.sessionApiKeys, log, metrics, maxPayload: config.maxJsonBytes, accepting: () => state.phase !== 'stopping',
   });
-  sockets.registerSocket(/^\/sockets\/bash-events\/?$/, bashEventsSocket(bash), 'bash-events');
+  sockets.registerSocket(/^\/sockets\/bash-events\/?$/, bashEventsSocket(bash, { highWaterBytes: config.wsHighWaterBytes }), 'bash-events');
   extensions.registerSockets?.(sockets);
   sockets.attach(server);
 
