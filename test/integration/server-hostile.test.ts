@@ -2,13 +2,13 @@
 // unauthenticated sockets, commands spawn refuses, stalled bash-event readers, SIGTERM-ignoring process trees,
 // a directory swapped for a symlink mid-upload, and the small ones (bad percent-encoding, deep nesting,
 // dangling symlinks, an encoded key name in the query, a `__proto__` secret, the docs routes).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
-import { mib, rssBytes } from '../support/process-memory.js';
+import { mib, pidAlive, rssBytes } from '../support/processes.js';
 import { frame, rawWebSocket } from '../support/raw-ws.js';
 import { type TestServer, call, startServer } from '../support/server.js';
 import { nextEvent, waitFor } from '../support/wait.js';
@@ -18,15 +18,6 @@ jest.setTimeout(120_000);
 interface BashOutput { kind: 'BashOutput'; command_id: string; order: number; exit_code: number | null; stdout: string | null }
 
 const alive = async (server: TestServer) => (await call(server, 'GET', '/alive')).status === 200;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every file and directory under `dir`, relative. */
 function tree(dir: string): string[] {

@@ -91,7 +91,7 @@ export function rawWebSocket(url: string, path: string, headers: Record<string, 
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const frames: RawFrame[] = [];
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let upgraded = false;
     let closeCode: number | null | undefined;
     let onClosed: (code: number | null) => void = () => undefined;

@@ -1,4 +1,5 @@
-// A process's memory as the kernel counts it (Linux /proc), for tests that bound the server's footprint.
+// Processes as the kernel sees them (Linux /proc): whether one is alive, and its memory, for tests that bound
+// the server's footprint and check what a command left behind.
 import { readFileSync } from 'node:fs';
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -14,3 +15,13 @@ export const rssBytes = (pid: number): number => statusField(pid, 'VmRSS');
 export const peakRssBytes = (pid: number): number => statusField(pid, 'VmHWM');
 
 export const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
+/** True while a process with this id exists. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
