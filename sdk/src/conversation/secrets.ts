@@ -9,15 +9,7 @@ export const SecretSourceSchema = z.union([
   z.object({ kind: z.literal('StaticSecret'), value: z.string(), description: z.string().nullish() }),
 ]);
 export type SecretSource = z.infer<typeof SecretSourceSchema>;
-/**
- * Secrets by name. `__proto__` is refused by name: a JavaScript record cannot hold it (zod's record drops the key
- * without a word), so accepting it would report success for a secret that is not kept.
- */
-export const SecretsSchema = z.unknown().superRefine((value, ctx) => {
-  if (value && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
-    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'secret name __proto__ is reserved' });
-  }
-}).pipe(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'secret names must be valid environment variable names'), SecretSourceSchema));
+export const SecretsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'secret names must be valid environment variable names'), SecretSourceSchema);
 
 /**
  * The conversation's secrets: given to the terminal as environment variables, and masked wherever text leaves the

@@ -138,7 +138,11 @@ export async function receiveUpload(req: Request, target: string, paths: PathPol
         handle = await open(tmp, CREATE_NEW, 0o644);
         realTmp = await locate(handle.fd, tmp);
         await paths.assertInside(realTmp);
-        await pipeline(stream, counter, handle.createWriteStream({ autoClose: false }));
+        // Written through the handle, which stays open: the file is located through it again after the rename.
+        const file = handle;
+        await pipeline(stream, counter, async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) await file.write(chunk);
+        });
         return { bytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true };
       })();
       written.catch(() => stream.resume());
