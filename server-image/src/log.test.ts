@@ -8,6 +8,11 @@ describe('log', () => {
     ['/x?a=1&session_api_key=abc&b=2', '/x?a=1&session_api_key=[REDACTED]&b=2'],
     ['/x?SESSION_API_KEY=abc#frag', '/x?SESSION_API_KEY=[REDACTED]#frag'],
     ['/x?path=/tmp/a', '/x?path=/tmp/a'],
+    // The names the handshake's URLSearchParams decodes to a key parameter.
+    ['/x?session%5Fapi%5Fkey=abc&a=1', '/x?session%5Fapi%5Fkey=[REDACTED]&a=1'],
+    ['/x?session_api%5fkey=abc', '/x?session_api%5fkey=[REDACTED]'],
+    ['/x?%zz=1&token=t', '/x?%zz=1&token=[REDACTED]'],
+    ['/x?session_api_key', '/x?session_api_key=[REDACTED]'],
   ])('redactUrl(%s)', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

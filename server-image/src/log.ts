@@ -25,11 +25,25 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   return destination ? pino(options, destination) : pino(options);
 }
 
-const SECRET_QUERY = /([?&](?:session_api_key|api_key|token)=)[^&#]*/gi;
+const SECRET_QUERY_NAMES = new Set(['session_api_key', 'api_key', 'token']);
 
-/** The URL with any key-bearing query value replaced, fit for logs. */
+/** A query parameter's name as URLSearchParams (and so the WebSocket handshake) reads it: `session%5Fapi%5Fkey` is `session_api_key`. */
+function decodedName(part: string): string {
+  const name = part.split('=', 1)[0] as string;
+  return (new URLSearchParams(`${name}=`).keys().next().value ?? name).toLowerCase();
+}
+
+/** The URL with any key-bearing query value replaced, fit for logs; parameter names are compared decoded. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[REDACTED]');
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const hash = url.indexOf('#', at);
+  const query = url.slice(at + 1, hash < 0 ? undefined : hash);
+  const redacted = query.split('&').map((part) => {
+    if (!SECRET_QUERY_NAMES.has(decodedName(part))) return part;
+    return `${part.split('=', 1)[0] as string}=[REDACTED]`;
+  });
+  return `${url.slice(0, at + 1)}${redacted.join('&')}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -6,13 +6,12 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Router } from 'express';
 import { BashService } from './bash/service.js';
 import { BashEventStore } from './bash/store.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { conversationsExtension } from './conversations/extension.js';
 import { instrumentConversations } from './conversations/metrics.js';
-import { createApp } from './http/app.js';
+import { type ApiRouter, createApp } from './http/app.js';
 import { endWithError } from './http/errors.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
@@ -35,7 +34,7 @@ function inContainer(env: NodeJS.ProcessEnv): boolean {
 
 /** What other parts of the product (conversations) add to the server. */
 export interface ServerExtensions {
-  apiRouters?: { path: string; router: Router }[];
+  apiRouters?: ApiRouter[];
   registerSockets?: (sockets: SocketDispatcher) => void;
   usableTools?: () => string[];
   /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
@@ -84,7 +83,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
   const sockets = new SocketDispatcher({
     keys: config.sessionApiKeys, log, metrics, maxPayload: config.maxJsonBytes, accepting: () => state.phase !== 'stopping',
   });
-  sockets.registerSocket(/^\/sockets\/bash-events\/?$/, bashEventsSocket(bash), 'bash-events');
+  sockets.registerSocket(/^\/sockets\/bash-events\/?$/, bashEventsSocket(bash, { highWaterBytes: config.wsHighWaterBytes }), 'bash-events');
   extensions.registerSockets?.(sockets);
   sockets.attach(server);
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { assertMatchesSchema } from '../support/openhands-schema.js';
+import { pidAlive } from '../support/processes.js';
 import { type TestServer, call, getWithBody, startServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
@@ -36,15 +37,6 @@ async function outputsOf(server: TestServer, commandId: string): Promise<BashOut
     pageId = page.next_page_id;
   } while (pageId);
   return all;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('agent server: bash', () => {

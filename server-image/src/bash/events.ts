@@ -7,10 +7,20 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
+/**
+ * Largest command, in bytes of UTF-8: it is one argument of `bash -c`, and Linux refuses a single argument of
+ * 128 KiB or more (MAX_ARG_STRLEN, its terminating NUL included) with E2BIG.
+ */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+const noNul = (s: string) => !s.includes('\0');
+
 /** OpenHands `ExecuteBashRequest`. Unknown fields are ignored, as pydantic does. */
 export const ExecuteBashRequestSchema = z.object({
-  command: z.string(),
-  cwd: z.string().nullable().optional(),
+  command: z.string()
+    .refine(noNul, 'Command must not contain NUL bytes')
+    .refine((s) => Buffer.byteLength(s) <= MAX_COMMAND_BYTES, `Command must be at most ${MAX_COMMAND_BYTES} bytes`),
+  cwd: z.string().refine(noNul, 'cwd must not contain NUL bytes').nullable().optional(),
   timeout: z.number().int().min(0).max(2_000_000).default(300),
 });
 export type ExecuteBashRequest = z.output<typeof ExecuteBashRequestSchema>;

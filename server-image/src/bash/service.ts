@@ -83,6 +83,7 @@ export class BashService {
   private readonly shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
   private retentionTimer: NodeJS.Timeout | undefined;
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: BashServiceOptions) {
     const retention = opts.retentionSeconds;
@@ -117,15 +118,24 @@ export class BashService {
     return () => this.listeners.delete(listener);
   }
 
-  private async publish(event: BashEvent): Promise<void> {
-    await this.opts.store.save(event);
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.opts.log.warn({ err }, 'bash event listener failed');
+  /**
+   * Records the event, then hands it to the listeners. Events are recorded one at a time in the order they were
+   * created, which is the order of their file names: the store is an append-only log that socket readers follow
+   * with a cursor (a file name), so an event can never appear behind a cursor that has passed it.
+   */
+  private publish(event: BashEvent): Promise<void> {
+    const done = this.publishing.then(async () => {
+      await this.opts.store.save(event);
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.opts.log.warn({ err }, 'bash event listener failed');
+        }
       }
-    }
+    });
+    this.publishing = done.catch(() => undefined);
+    return done;
   }
 
   /** Records and publishes the BashCommand, starts it, and returns it with a promise of its last output. */
@@ -153,7 +163,6 @@ export class BashService {
   private run(command: BashCommand): { finished: Promise<BashOutput>; whole: Promise<BashOutput> } {
     const { chunkBytes, maxOutputBytes, flushMs, killGraceMs, log, metrics } = this.opts;
     let order = 0;
-    let chain: Promise<unknown> = Promise.resolve();
     // Backpressure: while MAX_IN_FLIGHT chunks wait to be written, the command's pipes are not read, so
     // a command that prints faster than the disk takes it blocks instead of filling memory.
     const pipes: NodeJS.ReadableStream[] = [];
@@ -169,16 +178,16 @@ export class BashService {
         paused = true;
         for (const pipe of pipes) pipe.pause();
       }
-      const published = chain.then(() => this.publish(event)).then(() => event);
-      chain = published.catch((err: unknown) => log.error({ err, commandId: command.id }, 'could not record bash output'));
-      void chain.then(() => {
+      // Never rejects: a chunk that could not be recorded is logged, and the command goes on.
+      const recorded = this.publish(event).catch((err: unknown) => log.error({ err, commandId: command.id }, 'could not record bash output'));
+      void recorded.then(() => {
         inFlight--;
         if (paused && inFlight < MAX_IN_FLIGHT) {
           paused = false;
           for (const pipe of pipes) pipe.resume();
         }
       });
-      return published;
+      return recorded.then(() => event);
     };
 
     // Everything the command printed, while it fits in one chunk: the answer of execute().
@@ -195,32 +204,37 @@ export class BashService {
     const finished = new Promise<BashOutput>((resolve) => (settle = resolve));
     const wholePromise = new Promise<BashOutput>((resolve) => (settleWhole = resolve));
     let killTimer: NodeJS.Timeout | undefined;
-    let killed = false;
+    let pipesTimer: NodeJS.Timeout | undefined;
+    /** Set once the command is being killed; resolves when its group has been sent SIGKILL. */
+    let groupKilled: Promise<void> | undefined;
     let pid: number | undefined;
     let done = false;
 
-    const signalGroup = (signal: NodeJS.Signals) => {
-      if (pid === undefined) return;
+    /** Signals the command's process group; false when the group has no member left. */
+    const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+      if (pid === undefined) return false;
       try {
         process.kill(-pid, signal);
+        return true;
       } catch {
-        // the group is already gone
+        return false; // the group is already gone
       }
     };
     const kill = (reason: Outcome) => {
-      if (killed || done) return;
-      killed = true;
+      if (groupKilled || done) return;
       outcome = reason;
       signalGroup('SIGTERM');
-      killTimer = setTimeout(() => {
+      // The SIGKILL is sent whatever the pipes do: members that ignore SIGTERM and do not hold the pipes
+      // outlive the shell, and finish() waits for this before the last event is recorded.
+      groupKilled = new Promise((resolve) => (killTimer = setTimeout(() => {
         signalGroup('SIGKILL');
+        resolve();
         // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
-        killTimer = setTimeout(() => {
+        pipesTimer = setTimeout(() => {
           for (const pipe of pipes) (pipe as NodeJS.ReadableStream & { destroy(): void }).destroy();
         }, killGraceMs);
-        killTimer.unref();
-      }, killGraceMs);
-      killTimer.unref();
+        pipesTimer.unref();
+      }, killGraceMs)));
     };
 
     const flushPending = () => {
@@ -238,7 +252,9 @@ export class BashService {
       done = true;
       if (flushTimer) clearTimeout(flushTimer);
       if (timeoutTimer) clearTimeout(timeoutTimer);
-      if (killTimer) clearTimeout(killTimer);
+      if (groupKilled && signalGroup(0)) await groupKilled;
+      clearTimeout(killTimer); // once the group is gone its id may be reused: never signal it again
+      clearTimeout(pipesTimer);
       for (const name of ['stdout', 'stderr'] as const) {
         const rest = streams[name].decoder.end();
         if (rest) append(name, rest, false);
@@ -301,9 +317,17 @@ export class BashService {
         await finish(-1, 'Error executing command: server is shutting down');
         return;
       }
-      const child = spawn(this.shell, ['-c', command.command], {
-        cwd, env: this.opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      let child;
+      try {
+        child = spawn(this.shell, ['-c', command.command], {
+          cwd, env: this.opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      } catch (err) {
+        // Refused synchronously (E2BIG, an invalid argument): the request schema should have caught it.
+        outcome = 'error';
+        await finish(-1, `Error executing command: ${(err as Error).message}`);
+        return;
+      }
       pid = child.pid;
       log.info({ commandId: command.id, pid, timeout: command.timeout }, 'bash command started');
       timeoutTimer = setTimeout(() => kill('timeout'), command.timeout * 1000);
@@ -336,7 +360,11 @@ export class BashService {
         // Killed by a signal it did not get from us: minus the signal number, as Python's returncode.
         else void finish(code ?? (signal ? -(osConstants.signals[signal] ?? 1) : 0));
       });
-    })();
+    })().catch((err: unknown) => {
+      log.error({ err, commandId: command.id }, 'bash command failed');
+      outcome = 'error';
+      void finish(-1, 'Error executing command: internal error');
+    });
 
     return { finished, whole: wholePromise };
   }

@@ -77,6 +77,16 @@ export class BashEventStore {
     }
   }
 
+  /** Up to `limit` event file names after `cursor` (a file name, or '' for the start), in order. */
+  async namesAfter(cursor: string, limit: number): Promise<string[]> {
+    return (await this.names()).filter((name) => name > cursor).sort().slice(0, limit);
+  }
+
+  /** The event stored under file name `name`, or undefined when it is gone. */
+  read(name: string): Promise<BashEvent | undefined> {
+    return this.load(name);
+  }
+
   /** The event whose id is `eventId` (hex), or undefined. */
   async get(eventId: string): Promise<BashEvent | undefined> {
     return (await this.getMany([eventId]))[0];

@@ -6,7 +6,7 @@ import { PathPolicy } from '../files/paths.js';
 import type { Logger } from '../log.js';
 import type { ServerExtensions } from '../main.js';
 import { eventsSocket } from '../ws/events-socket.js';
-import { conversationsRouter } from './router.js';
+import { conversationRouteDocs, conversationsRouter } from './router.js';
 import { ConversationService } from './service.js';
 
 /** `toolEnvironment`: the agent's shell environment, without the server's secrets (main's commandEnvironment). */
@@ -25,7 +25,7 @@ export async function conversationsExtension(config: Config, log: Logger, toolEn
   await service.start();
   return {
     service,
-    apiRouters: [{ path: 'conversations', router: conversationsRouter(service) }],
+    apiRouters: [{ path: 'conversations', router: conversationsRouter(service), docs: conversationRouteDocs }],
     registerSockets: (sockets) => sockets.registerSocket(/^\/sockets\/events\/([^/]+)\/?$/, eventsSocket(service, {
       maxSubscribers: config.wsMaxSubscribers,
       maxLagEvents: config.wsMaxLagEvents,

@@ -60,9 +60,14 @@ const TagsSchema = z.record(
   z.string().max(256),
 );
 
-/** The protocol's secret forms: a plain string, `{"value": "..."}`, or a `StaticSecret`. */
-const SecretsInputSchema = z.preprocess((value) => {
+/**
+ * The protocol's secret forms: a plain string, `{"value": "..."}`, or a `StaticSecret`. A secret named `__proto__` is
+ * refused by name: a JavaScript record cannot hold it (zod's record drops the key without a word), so accepting it
+ * would report success for a secret that is not kept.
+ */
+const SecretsInputSchema = z.preprocess((value, ctx) => {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (Object.hasOwn(value, '__proto__')) ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'secret name __proto__ is reserved', input: value });
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k,
     v && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) && 'value' in v ? { kind: 'StaticSecret', value: (v as { value: unknown }).value } : v]));
 }, SecretsSchema);

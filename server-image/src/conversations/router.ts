@@ -4,6 +4,7 @@
 import { Router, type Request } from 'express';
 import type { ConfirmationPolicyInput, SecretSource } from '@agentworkspace/sdk';
 import { ApiError, parseOrThrow } from '../http/errors.js';
+import type { RouteDocs } from '../http/openapi.js';
 import { countEvents, searchEvents } from './event-query.js';
 import type { HostedConversation } from './hosted-conversation.js';
 import {
@@ -17,6 +18,32 @@ import { wireEvent } from './wire-event.js';
 import { z } from 'zod';
 
 const SUCCESS = { success: true } as const;
+
+export const conversationRouteDocs: RouteDocs = {
+  'GET /search': { summary: 'Searches conversations: a ConversationPage', query: ConversationSearchQuerySchema },
+  'GET /count': { summary: 'How many conversations (a bare integer)', query: ConversationCountQuerySchema },
+  'GET /': { summary: 'Conversations by id; null for unknown ids', query: BatchGetQuerySchema },
+  'POST /': { summary: 'Starts a conversation: 201 ConversationInfo (200 for an existing conversation_id)', body: StartConversationRequestSchema },
+  'GET /:conversation_id': { summary: 'ConversationInfo' },
+  'PATCH /:conversation_id': { summary: 'Sets the title and tags', body: UpdateConversationRequestSchema },
+  'DELETE /:conversation_id': { summary: 'Stops the conversation and removes it' },
+  'GET /:conversation_id/agent_final_response': { summary: 'The last finish or agent message' },
+  'POST /:conversation_id/run': { summary: 'Runs the agent' },
+  'POST /:conversation_id/pause': { summary: 'Pauses after the current step' },
+  'POST /:conversation_id/interrupt': { summary: 'Cancels the current LLM call or tool now' },
+  'POST /:conversation_id/secrets': { summary: "Sets the conversation's secrets", body: UpdateSecretsRequestSchema },
+  'POST /:conversation_id/confirmation_policy': { summary: 'Sets the confirmation policy', body: SetConfirmationPolicyRequestSchema },
+  'POST /:conversation_id/security_analyzer': { summary: 'Sets the security analyzer', body: SetSecurityAnalyzerRequestSchema },
+  'POST /:conversation_id/ask_agent': { summary: "Asks the conversation's LLM a question; nothing is appended", body: AskAgentRequestSchema },
+  'POST /:conversation_id/fork': { summary: 'Copies the conversation: 201 ConversationInfo', body: ForkRequestSchema },
+  'POST /:conversation_id/condense': { summary: 'Asks for a condensation at the next step' },
+  'GET /:conversation_id/events/search': { summary: 'Searches the events: {items, next_page_id}', query: EventSearchQuerySchema },
+  'GET /:conversation_id/events/count': { summary: 'How many events match (a bare integer)', query: EventCountQuerySchema },
+  'GET /:conversation_id/events': { summary: 'Events by id (the body is a JSON list of ids); null for unknown ids', body: EventBatchBodySchema },
+  'POST /:conversation_id/events': { summary: 'Appends a user message; with run, starts the agent', body: SendMessageRequestSchema },
+  'POST /:conversation_id/events/respond_to_confirmation': { summary: 'Accepts or rejects the actions waiting for confirmation', body: ConfirmationResponseRequestSchema },
+  'GET /:conversation_id/events/:event_id': { summary: 'One event' },
+};
 
 function includeSkills(req: Request): boolean {
   return parseOrThrow(IncludeSkillsQuerySchema, req.query, 'query').include_skills ?? false;

@@ -4,11 +4,16 @@
 // is a 422; a NUL byte or a relative path is a 400. With allowed roots configured (servers run outside
 // a sandbox), the path's real location — symlinks resolved through its longest existing prefix — must
 // lie inside one of the roots' real locations, else 403; `..` segments are resolved first, so they
-// cannot climb out either.
-import { realpath } from 'node:fs/promises';
+// cannot climb out either. A checked path is a string used again later, so a directory swapped for a
+// symlink in between would be followed: writers re-check what they actually created (`assertInside` on
+// `locate` of the opened file).
+import { readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { ApiError, parseOrThrow } from '../http/errors.js';
+
+/** The `path` query parameter of the file and git routes. */
+export const PathQuerySchema = z.object({ path: z.string() });
 
 export class PathPolicy {
   private realRoots: Promise<string[]> | undefined;
@@ -37,11 +42,26 @@ export class PathPolicy {
     const normalized = resolve(raw);
     if (this.roots.length === 0) return normalized;
     const real = await realPrefix(normalized);
+    await this.assertInside(real);
+    return real;
+  }
+
+  /** Throws 403 unless `real`, a path with its symlinks resolved, is inside a root; with no roots, any path is. */
+  async assertInside(real: string): Promise<void> {
+    if (this.roots.length === 0) return;
     const roots = await this.allowedRoots();
     if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
       throw new ApiError('forbidden', 'Path is outside the allowed roots');
     }
-    return real;
+  }
+}
+
+/** Where the file open as `fd` really is: its descriptor's path (Linux /proc), else the real path of `path`. */
+export async function locate(fd: number, path: string): Promise<string> {
+  try {
+    return await readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return realpath(path);
   }
 }
 

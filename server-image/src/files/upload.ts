@@ -1,15 +1,21 @@
 // Multipart upload (OpenHands POST /api/file/upload?path=): the `file` part is streamed with busboy to
 // a temporary file beside the target, then renamed over it, so readers never see a partial file and a
 // failed or oversized upload leaves nothing behind. Parents are created.
+//
+// With allowed roots, the path was checked as a string; a directory swapped for a symlink since then would
+// be followed. So what the upload creates is checked where it really is: the parent after creating it, the
+// temporary file through its descriptor once opened (never through a final symlink), and the file again
+// after the rename; anything outside the roots is removed and the upload refused (403).
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { ApiError } from '../http/errors.js';
+import { type PathPolicy, locate } from './paths.js';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */
@@ -48,16 +54,22 @@ function drain(req: Request): Promise<void> {
   });
 }
 
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 function fsError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
   const code = (err as NodeJS.ErrnoException).code;
+  // A parent that is a dangling symlink, or was removed meanwhile.
+  if (code === 'ENOENT') return new ApiError('bad_request', 'Parent directory does not exist');
+  if (code === 'ELOOP') return new ApiError('bad_request', 'Path is a symbolic link');
   if (code === 'ENOTDIR' || code === 'EEXIST') return new ApiError('bad_request', 'Parent path is not a directory');
   if (code === 'EISDIR') return new ApiError('bad_request', 'Path is a directory');
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new ApiError('forbidden', 'Permission denied');
   throw err;
 }
 
-/** Stores the request's multipart `file` part at `target` (absolute, already checked). Throws ApiError. */
-export async function receiveUpload(req: Request, target: string, limits: UploadLimits): Promise<number> {
+/** Stores the request's multipart `file` part at `target` (absolute, already checked by `paths`). Throws ApiError. */
+export async function receiveUpload(req: Request, target: string, paths: PathPolicy, limits: UploadLimits): Promise<number> {
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) {
     await drain(req);
@@ -83,6 +95,7 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
   }
   try {
     await mkdir(dirname(target), { recursive: true });
+    await paths.assertInside(await realpath(dirname(target)));
   } catch (err) {
     await drain(req);
     throw fsError(err);
@@ -98,6 +111,9 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
   }
 
   let written: Promise<{ bytes: number; truncated: boolean }> | undefined;
+  let handle: FileHandle | undefined;
+  /** Where the temporary file really is, once opened. */
+  let realTmp: string | undefined;
   let fileStream: NodeJS.ReadableStream & { destroy(err?: Error): void } | undefined;
   const parsed = new Promise<void>((resolve, reject) => {
     // A client that goes away mid-upload never completes the multipart body.
@@ -118,44 +134,60 @@ export async function receiveUpload(req: Request, target: string, limits: Upload
           cb(null, chunk);
         },
       });
-      written = pipeline(stream, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }))
-        .then(() => ({ bytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true }));
+      written = (async () => {
+        handle = await open(tmp, CREATE_NEW, 0o644);
+        realTmp = await locate(handle.fd, tmp);
+        await paths.assertInside(realTmp);
+        // Written through the handle, which stays open: the file is located through it again after the rename.
+        const file = handle;
+        await pipeline(stream, counter, async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) await file.write(chunk);
+        });
+        return { bytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true };
+      })();
       written.catch(() => stream.resume());
     });
     parser.on('close', () => resolve());
     parser.on('error', (err) => reject(err));
   });
 
-  const cleanup = () => unlink(tmp).catch(() => undefined);
+  const cleanup = () => unlink(realTmp ?? tmp).catch(() => undefined);
   req.pipe(parser);
   try {
-    await parsed;
-  } catch (err) {
-    req.unpipe(parser);
-    fileStream?.destroy(err as Error);
-    await written?.catch(() => undefined);
-    await cleanup();
-    if (err instanceof UploadAborted) throw new ApiError('bad_request', 'Upload aborted by the client');
-    await drain(req);
-    throw new ApiError('bad_request', 'Malformed multipart body');
+    try {
+      await parsed;
+    } catch (err) {
+      req.unpipe(parser);
+      fileStream?.destroy(err as Error);
+      await written?.catch(() => undefined);
+      await cleanup();
+      if (err instanceof UploadAborted) throw new ApiError('bad_request', 'Upload aborted by the client');
+      await drain(req);
+      throw new ApiError('bad_request', 'Malformed multipart body');
+    }
+    if (!written) throw missingFile();
+    let result: { bytes: number; truncated: boolean };
+    try {
+      result = await written;
+    } catch (err) {
+      await cleanup();
+      throw fsError(err);
+    }
+    if (result.truncated || result.bytes > limits.maxBytes) {
+      await cleanup();
+      throw tooLarge(limits.maxBytes);
+    }
+    try {
+      await rename(tmp, target);
+      // The rename resolved the path again: the file must still be inside the roots.
+      realTmp = await locate((handle as FileHandle).fd, target);
+      await paths.assertInside(realTmp);
+    } catch (err) {
+      await cleanup();
+      throw fsError(err);
+    }
+    return result.bytes;
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
-  if (!written) throw missingFile();
-  let result: { bytes: number; truncated: boolean };
-  try {
-    result = await written;
-  } catch (err) {
-    await cleanup();
-    throw fsError(err);
-  }
-  if (result.truncated || result.bytes > limits.maxBytes) {
-    await cleanup();
-    throw tooLarge(limits.maxBytes);
-  }
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    await cleanup();
-    throw fsError(err);
-  }
-  return result.bytes;
 }

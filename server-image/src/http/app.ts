@@ -9,12 +9,14 @@ import { type Logger, redactUrl, requestId } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 import { requireSessionKey } from './auth.js';
-import { bashRouter } from './bash-router.js';
+import { bashRouteDocs, bashRouter } from './bash-router.js';
 import { cors } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
-import { filesRouter } from './files-router.js';
-import { gitRouter } from './git-router.js';
-import { serverDetailsRouter } from './server-details.js';
+import { fileRouteDocs, filesRouter } from './files-router.js';
+import { gitRouteDocs, gitRouter } from './git-router.js';
+import { tooDeep, tooDeepMessage } from './json-depth.js';
+import { type MountedRoute, type RouteDocs, apiDocsRouteDocs, apiDocsRouter } from './openapi.js';
+import { SERVER_TITLE, serverDetailsDocs, serverDetailsRouter } from './server-details.js';
 
 export interface AppDeps {
   config: Config;
@@ -27,11 +29,18 @@ export interface AppDeps {
   /** Tool names for /server_info's usable_tools. Default: none. */
   usableTools?: () => string[];
   /** Extra routers mounted under /api/<path>, behind the session key. */
-  apiRouters?: { path: string; router: Router }[];
+  apiRouters?: ApiRouter[];
 }
 
-/** Answers 405 (with Allow) for paths the router serves under other methods. */
-function methodNotAllowed(router: Router): Router {
+/** A router mounted under /api/<path>, with what it documents about its routes for /openapi.json. */
+export interface ApiRouter {
+  path: string;
+  router: Router;
+  docs?: RouteDocs;
+}
+
+/** The paths a router serves, each with its methods. */
+function routesOf(router: Router): Map<string, Set<string>> {
   const methods = new Map<string, Set<string>>();
   for (const layer of router.stack as { route?: { path: string | string[]; methods: Record<string, boolean> } }[]) {
     if (!layer.route) continue;
@@ -41,6 +50,19 @@ function methodNotAllowed(router: Router): Router {
       methods.set(path, set);
     }
   }
+  return methods;
+}
+
+/** Every route of `router` mounted at `mount`, with the router's documentation of it. */
+function mountedRoutes(router: Router, mount: string, docs: RouteDocs = {}): MountedRoute[] {
+  return [...routesOf(router)].flatMap(([path, methods]) => [...methods].map((method) => ({
+    method, path: `${mount}${path === '/' && mount ? '' : path}`, doc: docs[`${method} ${path}`],
+  })));
+}
+
+/** Answers 405 (with Allow) for paths the router serves under other methods. */
+function methodNotAllowed(router: Router): Router {
+  const methods = routesOf(router);
   for (const [path, set] of methods) {
     if (set.has('GET')) set.add('HEAD');
     const allow = [...set].sort().join(', ');
@@ -92,19 +114,29 @@ export function createApp(deps: AppDeps): Express {
     state, serverVersion: deps.serverVersion, buildGitSha: config.buildGitSha, buildGitRef: config.buildGitRef,
     runtimeIdleTimeoutSeconds: config.runtimeIdleTimeoutSeconds, usableTools: deps.usableTools ?? (() => []),
   };
-  app.use(methodNotAllowed(serverDetailsRouter(info, metrics)));
+  const details = serverDetailsRouter(info, metrics);
+  const docs = apiDocsRouter(() => documented, { title: SERVER_TITLE, version: deps.serverVersion });
+  const documented = [...mountedRoutes(details, '', serverDetailsDocs), ...mountedRoutes(docs, '', apiDocsRouteDocs)];
+  app.use(methodNotAllowed(details));
+  app.use(methodNotAllowed(docs));
 
   const paths = new PathPolicy(config.fileRoots);
   app.use('/api', requireSessionKey(config.sessionApiKeys));
   app.use('/api', express.json({ limit: config.maxJsonBytes, type: isJson, strict: false }));
-  const routers: { path: string; router: Router }[] = [
-    { path: 'bash', router: bashRouter(bash, state) },
-    { path: 'file', router: filesRouter(paths, state, metrics, config.maxUploadBytes) },
-    { path: 'git', router: gitRouter(paths, state) },
+  app.use('/api', (req, _res, next) => {
+    const at = tooDeep(req.body);
+    if (at) throw new ApiError('validation', [{ loc: ['body', ...at], msg: tooDeepMessage, type: 'value_error' }]);
+    next();
+  });
+  const routers: ApiRouter[] = [
+    { path: 'bash', router: bashRouter(bash, state), docs: bashRouteDocs },
+    { path: 'file', router: filesRouter(paths, state, metrics, config.maxUploadBytes), docs: fileRouteDocs },
+    { path: 'git', router: gitRouter(paths, state), docs: gitRouteDocs },
     ...(deps.apiRouters ?? []),
   ];
-  for (const { path, router } of routers) {
+  for (const { path, router, docs } of routers) {
     const mount = `/api/${path.replace(/^\/+/, '')}`;
+    documented.push(...mountedRoutes(router, mount, docs));
     app.use(mount, mountedAt(mount), methodNotAllowed(router));
   }
 

@@ -5,6 +5,7 @@ import { ShuttingDownError, type BashService } from '../bash/service.js';
 import { ExecuteBashRequestSchema, fileStampFromMicros, microsFromIso, toHexUuid } from '../bash/events.js';
 import type { ServerState } from '../server-state.js';
 import { ApiError, parseOrThrow } from './errors.js';
+import type { RouteDocs } from './openapi.js';
 
 const isoDateTime = z.string().transform((value, ctx) => {
   const micros = microsFromIso(value);
@@ -34,6 +35,15 @@ const SearchQuery = z.object({
 });
 
 const BatchBody = z.array(z.string());
+
+export const bashRouteDocs: RouteDocs = {
+  'POST /start_bash_command': { summary: 'Starts a command; answers its BashCommand at once', body: ExecuteBashRequestSchema },
+  'POST /execute_bash_command': { summary: 'Runs a command to completion; answers its last BashOutput', body: ExecuteBashRequestSchema },
+  'GET /bash_events/search': { summary: 'Searches the bash events: a BashEventPage', query: SearchQuery },
+  'GET /bash_events': { summary: 'Bash events by id (the body is a JSON list of ids); null for unknown ids', body: BatchBody },
+  'GET /bash_events/:event_id': { summary: 'One bash event' },
+  'DELETE /bash_events': { summary: 'Deletes every bash event' },
+};
 
 export function bashRouter(bash: BashService, state: ServerState): Router {
   const router = Router();

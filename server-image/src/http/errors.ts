@@ -183,6 +183,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const parserType = (err as BodyParserError)?.type;
     if (err instanceof ApiError) {
       error = err;
+    } else if (err instanceof URIError) {
+      // The router's decoding of a path parameter (`/api/conversations/%zz`).
+      error = new ApiError('bad_request', 'Malformed percent-encoding in the URL path');
     } else if (parserType === 'entity.parse.failed') {
       error = new ApiError('validation', [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }]);
     } else if (parserType === 'entity.too.large') {

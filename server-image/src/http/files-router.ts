@@ -7,12 +7,13 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_EXCLUDES, buildArchive } from '../files/archive.js';
 import { home, searchSubdirs } from '../files/browse.js';
-import type { PathPolicy } from '../files/paths.js';
+import { type PathPolicy, PathQuerySchema } from '../files/paths.js';
 import { receiveUpload } from '../files/upload.js';
 import { GitCommandError, GitRepositoryError } from '../git/git.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 import { ApiError, parseOrThrow } from './errors.js';
+import type { RouteDocs } from './openapi.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
@@ -31,6 +32,15 @@ const ArchiveQuery = z.object({
   exclude: z.union([z.string(), z.array(z.string())]).optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
 });
+
+export const fileRouteDocs: RouteDocs = {
+  'POST /upload': { summary: 'Stores the multipart field `file` at `path` (parents created)', query: PathQuerySchema },
+  'GET /download': { summary: 'The file at `path`, as application/octet-stream', query: PathQuerySchema },
+  'POST /create_directory': { summary: 'Creates the directory `path` and its parents', query: PathQuerySchema },
+  'GET /home': { summary: "The server user's home, its top-level directories, /", query: HomeQuery },
+  'GET /search_subdirs': { summary: 'Immediate subdirectories of `path`, paged', query: PathQuerySchema.extend(SubdirsQuery.shape) },
+  'GET /archive': { summary: 'A tarball or a binary git patch of `path`', query: PathQuerySchema.extend(ArchiveQuery.shape) },
+};
 
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -72,7 +82,7 @@ export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metr
   router.post('/upload', async (req, res) => {
     const target = await paths.fromQuery(req.query);
     state.touch();
-    await receiveUpload(req, target, { maxBytes: maxUploadBytes, onBytes: (n) => metrics.bytesMoved.inc({ direction: 'upload' }, n) });
+    await receiveUpload(req, target, paths, { maxBytes: maxUploadBytes, onBytes: (n) => metrics.bytesMoved.inc({ direction: 'upload' }, n) });
     res.json({ success: true });
   });
 

@@ -2,12 +2,13 @@
 // git failures → 400 with git's message.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { PathPolicy } from '../files/paths.js';
+import { type PathPolicy, PathQuerySchema } from '../files/paths.js';
 import {
   GitCommandError, GitRepositoryError, gitChanges, gitCommitChanges, gitCommitFileDiff, gitCommits, gitDiff,
 } from '../git/git.js';
 import type { ServerState } from '../server-state.js';
 import { ApiError, parseOrThrow } from './errors.js';
+import type { RouteDocs } from './openapi.js';
 
 // Hex only, so a SHA from a request can never reach git's argv as an option.
 const sha = z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'String should match pattern \'^[0-9a-fA-F]{4,64}$\'');
@@ -17,6 +18,13 @@ const ChangesQuery = z.object({ ref: ref.optional() });
 const DiffQuery = z.object({ ref: ref.optional(), commit: sha.optional() });
 const CommitsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 const ShaParam = z.object({ sha });
+
+export const gitRouteDocs: RouteDocs = {
+  'GET /changes': { summary: 'GitChange[] of the repository at `path` against `ref`', query: PathQuerySchema.extend(ChangesQuery.shape) },
+  'GET /diff': { summary: 'The original and modified text of the file at `path`', query: PathQuerySchema.extend(DiffQuery.shape) },
+  'GET /commits': { summary: 'Recent commits of the repository at `path`', query: PathQuerySchema.extend(CommitsQuery.shape) },
+  'GET /commits/:sha/changes': { summary: 'Files changed by one commit', query: PathQuerySchema },
+};
 
 async function orEmpty<T>(empty: T, fn: () => Promise<T>): Promise<T> {
   try {

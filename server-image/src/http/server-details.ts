@@ -2,9 +2,21 @@
 import { Router } from 'express';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
+import type { RouteDocs } from './openapi.js';
 
 /** The OpenHands agent-server API version this server implements (openhands-protocol.md §0). */
 const OPENHANDS_API_VERSION = '1.43.1';
+
+export const SERVER_TITLE = 'AgentWorkspace Agent Server';
+
+export const serverDetailsDocs: RouteDocs = {
+  'GET /alive': { summary: 'Liveness: {"status":"ok"}' },
+  'GET /health': { summary: 'Liveness: {"status":"ok"}' },
+  'GET /ready': { summary: 'Readiness: 200 once started, 503 while starting or shutting down' },
+  'GET /': { summary: 'ServerInfo' },
+  'GET /server_info': { summary: 'ServerInfo: uptime, versions, build, capabilities' },
+  'GET /metrics': { summary: 'Prometheus metrics' },
+};
 
 export interface ServerInfoSource {
   state: ServerState;
@@ -23,7 +35,7 @@ export function serverInfo(src: ServerInfoSource): Record<string, unknown> {
   return {
     uptime: src.state.uptimeSeconds(),
     idle_time: src.state.idleSeconds(),
-    title: 'AgentWorkspace Agent Server',
+    title: SERVER_TITLE,
     version: OPENHANDS_API_VERSION,
     sdk_version: src.serverVersion,
     tools_version: src.serverVersion,

@@ -2,6 +2,7 @@
 // `{"type":"auth",…}` frame (clients may send it on every connect) is not a message and is ignored.
 import type { RawData } from 'ws';
 import type { z } from 'zod';
+import { tooDeep, tooDeepMessage } from '../http/json-depth.js';
 import { isAuthControlMessage } from './auth.js';
 
 /** The frame's message, or the error the route answers with (the socket stays open); null for an auth frame. */
@@ -19,6 +20,8 @@ export function parseClientFrame<S extends z.ZodType>(raw: RawData, isBinary: bo
     return { ok: false, code: 'JSONDecodeError', detail: (err as Error).message };
   }
   if (isAuthControlMessage(data)) return null;
+  const deep = tooDeep(data);
+  if (deep) return { ok: false, code: 'ValidationError', detail: `${deep.join('.') || root}: ${tooDeepMessage}` };
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     return { ok: false, code: 'ValidationError', detail: parsed.error.issues.map((i) => `${i.path.join('.') || root}: ${i.message}`).join('; ') };

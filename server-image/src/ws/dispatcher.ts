@@ -72,6 +72,9 @@ export class SocketDispatcher {
     }
     const match = params;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // From the moment the socket exists: a protocol error (unmasked frame, bad opcode, invalid UTF-8, a frame
+      // over maxPayload) makes `ws` close it with 1002/1007/1009 and emit 'error', which must not reach the process.
+      ws.on('error', (err) => log.debug({ err: err.message, url: safeUrl }, 'websocket protocol error; socket closed'));
       const ctx: SocketContext = { socket: ws, request: req, url, params: match, log: log.child({ socket: route.name }) };
       this.opts.metrics?.wsConnections.inc({ route: route.name });
       ws.once('close', () => this.opts.metrics?.wsConnections.dec({ route: route.name }));

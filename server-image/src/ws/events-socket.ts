@@ -83,7 +83,7 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
           if (e.code === 'InternalError') log.error({ err }, 'socket message failed');
           reply(e.code, e.detail);
         }
-      })();
+      })().catch((err: unknown) => log.error({ err }, 'socket message failed'));
     });
     let stream: EventStream | null = null;
     socket.once('close', () => {
