@@ -2,7 +2,7 @@
 // workspaces, messages and enums, oversized messages and bodies, and a flood of messages to a running
 // conversation. Each gets a clear error naming the field; nothing is created or appended; the event log on
 // disk stays whole; other conversations carry on.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
@@ -108,13 +108,16 @@ describe('bad input to the conversations API', () => {
   it('a flood of messages to a running conversation: all accepted in order, the log on disk whole, others unaffected', async () => {
     const busy = await scriptedLLM({
       turns: [
-        { text: 'working', tool_calls: [{ name: 'think', arguments: { thought: 'long step' } }], delay_ms: 1500 },
+        // The first step lasts until the test has had every flooded message accepted (a file it then creates),
+        // so the agent's next call must see them all, however slowly a loaded machine delivers 200 requests.
+        { text: 'working', tool_calls: [{ name: 'terminal', arguments: { command: 'while [ ! -e flood-accepted ]; do sleep 0.05; done' } }] },
         { tool_calls: [{ name: 'finish', arguments: { message: 'read them all' } }] },
       ],
     });
     const bystanderModel = await scriptedLLM({ turns: [{ text: 'I am unaffected.' }] });
     try {
-      const c = await createConversation(server, { agent: agentSpec(busy), workspace: { type: 'local', working_dir: scratchDir('flood') }, initial_message: { content: [{ type: 'text', text: 'start' }] } });
+      const workspace = scratchDir('flood');
+      const c = await createConversation(server, { agent: agentSpec(busy), workspace: { type: 'local', working_dir: workspace }, initial_message: { content: [{ type: 'text', text: 'start' }] } });
       await waitForStatus(server, c.id, ['running']);
       const N = 200;
       const [results, bystander] = await Promise.all([
@@ -125,6 +128,7 @@ describe('bad input to the conversations API', () => {
         })(),
       ]);
       expect(results.map((r) => r.status)).toEqual(Array(N).fill(200));
+      writeFileSync(join(workspace, 'flood-accepted'), '');
       await waitForStatus(server, c.id, ['finished']);
       expect(busy.player.violations).toEqual([]);
       // The agent's second call saw every flooded message.
