@@ -1,5 +1,6 @@
 /**
- * @agentworkspace/sdk — the agent core (events, agent loop, tools, LLM adapters, local conversations with persistence).
+ * @agentworkspace/sdk — the agent core (events, agent loop, tools, LLM adapters, local conversations with persistence)
+ * and the client side (workspaces, startConversation, the remote conversation).
  * Every public export is listed here by name.
  */
 
@@ -9,7 +10,7 @@ export { ConversationStateError } from './conversation/conversation.js';
 export { LocalConversation, LocalConversationOptionsSchema } from './conversation/local-conversation.js';
 export type { LocalConversationOptions, OpenConversationOptions } from './conversation/local-conversation.js';
 export { EventLog } from './conversation/event-log.js';
-export type { EventListener } from './conversation/event-log.js';
+export type { EventListener } from './conversation/event-listeners.js';
 export { ExecutionStatusSchema, TERMINAL_STATUSES, PersistedStateSchema } from './conversation/state.js';
 export type { ExecutionStatus, PersistedState } from './conversation/state.js';
 export { conversationDir, eventFileName, loadEvents, writeJsonAtomic, PersistenceError } from './conversation/persistence.js';
@@ -107,8 +108,9 @@ export { resolveModel } from './llm/model-name.js';
 export type { Provider } from './llm/model-name.js';
 export { OpenAICompatibleLLM, toOpenAIMessages } from './llm/openai-adapter.js';
 export { AnthropicLLM, toAnthropicMessages } from './llm/anthropic-adapter.js';
-export { backoffMs, withRetries } from './llm/retry.js';
-export type { RetryPolicy } from './llm/retry.js';
+export { withRetries } from './llm/retry.js';
+export { backoffMs } from './backoff.js';
+export type { RetryPolicy } from './backoff.js';
 export { ConversationStatsSchema, MetricsSchema, recordUsage } from './llm/metrics.js';
 export type { ConversationStats, Metrics } from './llm/metrics.js';
 
@@ -124,3 +126,20 @@ export { startScriptedAnthropicServer } from './testing/scripted-anthropic-serve
 // Logging seam
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
+
+// Workspaces, starting and resuming conversations anywhere, the remote client (`@agentworkspace/sdk/remote`)
+export { LocalWorkspace } from './workspace/local-workspace.js';
+export { RemoteWorkspace } from './workspace/node-remote-workspace.js';
+export { startConversation, resumeConversation } from './conversation/start-conversation.js';
+export type { StartConversationOptions, ResumeConversationOptions } from './conversation/start-conversation.js';
+export { GitCommandError, GitRepositoryError } from './workspace/git.js';
+export {
+  AgentWorkspaceError, APIError, AuthenticationError, BadRequestError, ConflictError, ConnectionError, NotFoundError, ServerError,
+  TimeoutError, WorkspaceStartError, errorFromResponse, HttpClient, SESSION_KEY_HEADER, RemoteConversation,
+  GitChangeSchema, GitDiffSchema, ConversationInfoSchema,
+} from './remote.js';
+export type {
+  HttpClientOptions, RequestOptions, ReconnectOptions, CreateRemoteConversationOptions, OpenRemoteConversationOptions,
+  RemoteClientOptions, RemoteEndpoint, GitChange, GitDiff, ConversationInfo, RemoteWorkspaceOptions, Workspace, ExecuteOptions,
+  ExecuteResult, LocalFiles,
+} from './remote.js';

@@ -1,3 +1,4 @@
+import { AgentWorkspaceError } from '../errors.js';
 import { z } from 'zod';
 import { LLMConfigSchema, redactLLMConfig } from '../llm/config.js';
 import { defaultToolName, isKnownTool, KNOWN_TOOL_NAMES } from '../tools/registry.js';
@@ -51,7 +52,7 @@ export function parseAgentSpec(input: unknown): AgentSpec {
   throw new AgentSpecError(`invalid agent spec: ${detail.join('; ')}`, { cause: r.error });
 }
 
-export class AgentSpecError extends Error {
+export class AgentSpecError extends AgentWorkspaceError {
   override readonly name = 'AgentSpecError';
 }
 

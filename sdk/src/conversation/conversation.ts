@@ -1,3 +1,4 @@
+import { AgentWorkspaceError } from '../errors.js';
 import type { ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
 import type { Event } from '../events/event.js';
 import type { MessageInput } from '../events/llm-message.js';
@@ -38,6 +39,6 @@ export interface Conversation {
 }
 
 /** A call that the conversation's status does not allow, e.g. `confirm` when nothing waits. */
-export class ConversationStateError extends Error {
+export class ConversationStateError extends AgentWorkspaceError {
   override readonly name = 'ConversationStateError';
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Event } from '../events/event.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { EventListeners, type EventListener } from './event-listeners.js';
 import { eventFileName, writeJsonAtomic } from './persistence.js';
 
-export type EventListener = (event: Event) => void;
+export type { EventListener } from './event-listeners.js';
 
 /**
  * The append-only event log of one conversation. `append` writes the event file (when persistent) before any
@@ -13,13 +14,14 @@ export type EventListener = (event: Event) => void;
 export class EventLog {
   private readonly items: Event[];
   private readonly byId = new Map<string, number>();
-  private readonly listeners = new Set<EventListener>();
+  private readonly listeners: EventListeners;
 
   constructor(
     private readonly dir: string | null,
     initial: readonly Event[] = [],
-    private readonly logger: Logger = silentLogger,
+    logger: Logger = silentLogger,
   ) {
+    this.listeners = new EventListeners(logger);
     this.items = [...initial];
     this.items.forEach((e, i) => this.byId.set(e.id, i));
   }
@@ -53,17 +55,10 @@ export class EventLog {
   }
 
   publish(event: Event): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(event);
-      } catch (err) {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err), event_kind: event.kind }, 'event subscriber threw');
-      }
-    }
+    this.listeners.publish(event);
   }
 
   subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 }

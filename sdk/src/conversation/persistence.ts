@@ -1,3 +1,4 @@
+import { AgentWorkspaceError } from '../errors.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventSchema, type Event } from '../events/event.js';
@@ -27,7 +28,7 @@ export function eventFileName(index: number, eventId: string): string {
 
 const EVENT_FILE = /^event-(\d{5,})-(.+)\.json$/;
 
-export class PersistenceError extends Error {
+export class PersistenceError extends AgentWorkspaceError {
   override readonly name = 'PersistenceError';
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 export const EventSourceSchema = z.enum(['agent', 'user', 'environment', 'hook']);
@@ -10,20 +9,24 @@ export type SecurityRisk = z.infer<typeof SecurityRiskSchema>;
 /** `"__root__"` is OpenHands' reserved parent sentinel; no event id may take it. */
 export const ROOT_PARENT_ID = '__root__';
 
-/** A new event id: uuid4 with dashes, as OpenHands' `Event.id` default. */
+/**
+ * A new event id: uuid4 with dashes, as OpenHands' `Event.id` default. The Web Crypto global (Node and browsers
+ * alike) keeps the event model free of Node built-ins, so the remote client can parse events in a browser.
+ */
 export function newEventId(): string {
-  return randomUUID();
+  return globalThis.crypto.randomUUID();
 }
 
 /**
  * Naive local time with microseconds and no zone, e.g. "2026-08-22T16:34:54.123456", the format OpenHands
  * compares as strings when filtering. JavaScript clocks give milliseconds; the last three digits come from the
- * high-resolution clock so that events made in the same millisecond still sort in creation order.
+ * high-resolution clock (`performance.now()`, Node and browsers) so that events made in the same millisecond
+ * still sort in creation order.
  */
 let lastStamp = '';
 export function naiveTimestamp(date: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const micros = Number(process.hrtime.bigint() / 1000n % 1000n);
+  const micros = Math.floor(performance.now() * 1000) % 1000;
   let stamp =
     `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T` +
     `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}.` +

@@ -1,3 +1,5 @@
+import { AgentWorkspaceError } from '../errors.js';
+
 /**
  * The closed set of LLM failures. `retryable` says whether the retry loop tries again; `code` names the class for
  * `ConversationErrorEvent.code`.
@@ -13,7 +15,7 @@ export type LLMErrorCode =
   | 'LLMConfigError'
   | 'LLMResponseError';
 
-export class LLMError extends Error {
+export class LLMError extends AgentWorkspaceError {
   override readonly name = 'LLMError';
   readonly code: LLMErrorCode;
   readonly status: number | undefined;

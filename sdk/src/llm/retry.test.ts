@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { LLMError } from './errors.js';
-import { backoffMs, withRetries } from './retry.js';
+import { backoffMs } from '../backoff.js';
+import { withRetries } from './retry.js';
 
 const policy = { retries: 3, minWait: 8, maxWait: 64, multiplier: 8 };
 

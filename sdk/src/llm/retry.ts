@@ -1,29 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffMs, type RetryPolicy } from '../backoff.js';
 import type { LLMConfig } from './config.js';
 import { LLMError } from './errors.js';
 import type { CompletionRequest, CompletionResponse } from './types.js';
-
-export interface RetryPolicy {
-  /** Attempts after the first. */
-  retries: number;
-  /** Seconds. */
-  minWait: number;
-  /** Seconds. */
-  maxWait: number;
-  multiplier: number;
-}
-
-/**
- * Wait before retry `attempt` (1-based), in milliseconds: `multiplier`·2^(attempt-1) clamped to [minWait, maxWait]
- * (tenacity's wait_exponential, as OpenHands), with up
- * to 25 % random jitter subtracted so that clients retrying together spread out. A server's Retry-After wins when it
- * is within `maxWait`.
- */
-export function backoffMs(policy: RetryPolicy, attempt: number, retryAfter?: number, random: () => number = Math.random): number {
-  if (retryAfter !== undefined && retryAfter >= 0 && retryAfter <= policy.maxWait) return retryAfter * 1000;
-  const base = Math.min(policy.maxWait, Math.max(policy.minWait, policy.multiplier * 2 ** (attempt - 1)));
-  return Math.round(base * 1000 * (1 - 0.25 * random()));
-}
 
 /** Waits `ms`; rejects with `LLMAbortedError`, clearing the timer, once `signal` aborts. */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
