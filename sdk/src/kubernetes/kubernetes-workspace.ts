@@ -14,7 +14,7 @@ import {
   AttachKubernetesWorkspaceOptionsSchema, KubernetesWorkspaceOptionsSchema, type AttachKubernetesWorkspaceOptions,
   type ConnectMode, type KubernetesWorkspaceOptions,
 } from './options.js';
-import { waitForReady, type AgentWorkspaceObject, type WatchFn } from './wait-ready.js';
+import { waitForReady, type AgentWorkspaceObject, type ReadyProgress, type WatchFn } from './wait-ready.js';
 
 export const GROUP = 'agentworkspace.dev';
 export const VERSION = 'v1alpha1';
@@ -128,7 +128,7 @@ export class KubernetesWorkspace extends RemoteWorkspace {
 
   private static async connect(
     kc: KubeConfig, namespace: string, name: string,
-    o: { connect: ConnectMode; url?: string | undefined; keepAlive: boolean; readyTimeoutMs: number; workingDir: string; onProgress?: ((p: import('./wait-ready.js').ReadyProgress) => void) | undefined },
+    o: { connect: ConnectMode; url?: string | undefined; keepAlive: boolean; readyTimeoutMs: number; workingDir: string; onProgress?: ((p: ReadyProgress) => void) | undefined },
     logger: Logger, seams: KubernetesWorkspaceSeams,
   ): Promise<KubernetesWorkspace> {
     const custom = kc.makeApiClient(CustomObjectsApi);
