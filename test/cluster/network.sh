@@ -64,6 +64,15 @@ up() {
   [ "$(id -u)" = 0 ] || die "the pod network needs root (network namespaces, veth, iptables)"
   for cmd in ip iptables; do command -v "$cmd" >/dev/null || die "$cmd is missing (test/cluster/prepare.sh installs it)"; done
   mkdir -p "$MARKER_DIR"
+  # A marker whose cluster no longer runs (its run was killed before `down`) would block every later run:
+  # that cluster's network is removed as its own `down` would, and the index taken over.
+  if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" != "$OWNER" ]; then
+    local old apiserver_pid; old=$(cat "$MARKER"); apiserver_pid=$(cat "$old/kube-apiserver.pid" 2>/dev/null || true)
+    if ! { [ -n "$apiserver_pid" ] && [ -d "/proc/$apiserver_pid" ]; }; then
+      log "index $N was left by $old, whose cluster is not running: removing its network and taking the index over"
+      CLUSTER_DIR=$old bash "${BASH_SOURCE[0]}" down || die "could not remove the network left by $old"
+    fi
+  fi
   if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" != "$OWNER" ]; then
     die "network index $N (netns $NODE_NS, $POD_CIDR) belongs to the cluster in $(cat "$MARKER"); set CLUSTER_NET_INDEX to another value"
   fi
