@@ -1,9 +1,27 @@
 import { AgentWorkspaceError } from '../errors.js';
+import type { AgentSpecInput } from '../agent/agent-spec.js';
 import type { ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
+import type { StuckThresholds } from '../agent/stuck-detector.js';
 import type { Event } from '../events/event.js';
 import type { MessageInput } from '../events/llm-message.js';
 import type { EventListener } from './event-log.js';
+import type { SecretSource } from './secrets.js';
 import type { ExecutionStatus } from './state.js';
+
+/**
+ * What a new conversation starts with, wherever it runs: `LocalConversation.create` applies the defaults
+ * (`LocalConversationOptionsSchema`), a remote conversation sends these to the agent server, which applies its own.
+ */
+export interface ConversationSettings {
+  agent: AgentSpecInput;
+  /** Default: a new id. Remotely the create call is then attach-or-create (idempotent). */
+  conversation_id?: string;
+  confirmation_policy?: ConfirmationPolicyInput;
+  max_iterations?: number;
+  stuck_detection?: boolean;
+  stuck_detection_thresholds?: Partial<StuckThresholds>;
+  secrets?: Record<string, string | SecretSource>;
+}
 
 /**
  * A conversation with an agent, wherever it runs. `LocalConversation` runs the agent in this process; a remote

@@ -21,10 +21,10 @@ import type { CompletionResponse, LLM } from '../llm/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createTools } from '../tools/registry.js';
 import type { Tool } from '../tools/tool.js';
-import { ConversationStateError, type Conversation } from './conversation.js';
+import { ConversationStateError, type Conversation, type ConversationSettings } from './conversation.js';
 import { EventLog, type EventListener } from './event-log.js';
 import { conversationDir, ensureDir, loadEvents, readJson, writeJsonAtomic } from './persistence.js';
-import { SecretRegistry, SecretsSchema, type SecretSource } from './secrets.js';
+import { SecretRegistry, SecretsSchema } from './secrets.js';
 import { PersistedStateSchema, type ExecutionStatus } from './state.js';
 
 /** A user message larger than this is refused (it would not fit any model's context anyway). */
@@ -46,16 +46,9 @@ export const LocalConversationOptionsSchema = z.object({
   secrets: SecretsSchema.default({}),
 });
 
-export interface LocalConversationOptions {
-  agent: AgentSpecInput;
+export interface LocalConversationOptions extends ConversationSettings {
   workspace: string | { kind?: 'LocalWorkspace'; working_dir: string };
   persistence_dir?: string | null;
-  conversation_id?: string;
-  confirmation_policy?: ConfirmationPolicyInput;
-  max_iterations?: number;
-  stuck_detection?: boolean;
-  stuck_detection_thresholds?: Partial<StuckThresholds>;
-  secrets?: Record<string, string | SecretSource>;
   /** Builds the LLM for a config. Default: `createLLM` (by model prefix). */
   llmFactory?: LLMFactory;
   /** pino-compatible; secrets and API keys are masked before it sees anything. Default: silent. */

@@ -12,12 +12,9 @@
 // run() resolves when a state snapshot with a status other than `running` has arrived since the call (the
 // server sends one after every run; a per-field `finished` is only a hint, OpenHands #3294), the REST
 // status confirms it, and a last catch-up has brought every event of the run.
-import type { AgentSpecInput } from '../agent/agent-spec.js';
 import type { ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
-import type { StuckThresholds } from '../agent/stuck-detector.js';
-import { ConversationStateError, type Conversation } from '../conversation/conversation.js';
+import { ConversationStateError, type Conversation, type ConversationSettings } from '../conversation/conversation.js';
 import { EventListeners, type EventListener } from '../conversation/event-listeners.js';
-import type { SecretSource } from '../conversation/secrets.js';
 import { ExecutionStatusSchema, type ExecutionStatus } from '../conversation/state.js';
 import { AgentWorkspaceError } from '../errors.js';
 import type { Event } from '../events/event.js';
@@ -53,16 +50,8 @@ export interface RemoteClientOptions {
   WebSocket?: typeof WebSocket;
 }
 
-export interface CreateRemoteConversationOptions extends RemoteClientOptions {
-  agent: AgentSpecInput;
+export interface CreateRemoteConversationOptions extends RemoteClientOptions, ConversationSettings {
   workspace: RemoteEndpoint;
-  /** Attach-or-create with this id (the create call is idempotent then). Default: the server picks one. */
-  conversation_id?: string;
-  confirmation_policy?: ConfirmationPolicyInput;
-  max_iterations?: number;
-  stuck_detection?: boolean;
-  stuck_detection_thresholds?: Partial<StuckThresholds>;
-  secrets?: Record<string, string | SecretSource>;
 }
 
 export interface OpenRemoteConversationOptions extends RemoteClientOptions {
