@@ -45,8 +45,11 @@ export const ConfigSchema = z.object({
   bashChunkBytes: bytes(MiB).default(MiB),
   /** AGENT_SERVER_BASH_MAX_OUTPUT_BYTES: output kept per command; beyond it the command is killed. Default 64 MiB. */
   bashMaxOutputBytes: bytes(64 * 1024 * MiB).default(64 * MiB),
-  /** AGENT_SERVER_BASH_FLUSH_MS: pending output of a running command is published after this long. Default 200. */
-  bashFlushMs: ms.default(200),
+  /**
+   * AGENT_SERVER_BASH_FLUSH_MS: pending output of a running command is published after this long. Default 0: only
+   * full chunks and the last one, one event per command as OpenHands persists them.
+   */
+  bashFlushMs: ms.default(0),
   /** AGENT_SERVER_BASH_KILL_GRACE_MS: SIGTERM to SIGKILL delay on timeout or shutdown. Default 1000. */
   bashKillGraceMs: ms.default(1000),
   /** AGENT_SERVER_SHUTDOWN_GRACE_MS: how long SIGTERM waits for running commands before killing them. Default 5000. */

@@ -480,7 +480,7 @@ export class ConversationService {
   async condense(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
     if (conv.agentSpec.condenser?.kind !== 'LLMSummarizingCondenser') {
-      throw new ApiError('bad_request', 'This conversation has no LLMSummarizingCondenser to condense with');
+      throw new ApiError('conflict', 'Cannot condense conversation: this conversation has no LLMSummarizingCondenser to condense with');
     }
     conv.eventLog.append(makeEvent({ kind: 'CondensationRequest' }));
   }
