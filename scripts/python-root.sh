@@ -6,8 +6,10 @@
 #
 #   scripts/python-root.sh setup        build the root if missing (needs root: debootstrap, chroot)
 #   scripts/python-root.sh path         print the root's directory if it is complete, else exit 1
-#   scripts/python-root.sh run CMD…     run CMD inside the root (as root, host network, /proc, /dev, /dev/pts
-#                                       and /tmp mounted in a private mount namespace that ends with CMD)
+#   scripts/python-root.sh run CMD…     run CMD inside the root (as root, host network; /proc, /dev, /dev/pts
+#                                       and the host's /tmp mounted in a private mount namespace that ends with
+#                                       CMD); CMD may start with NAME=value words (env(1)), the only variables set
+#                                       besides HOME, PATH, LANG, TERM and the CA bundle
 #
 # OPENHANDS_VERSION (1.58.2) picks the packages; AGENTWORKSPACE_CACHE (~/.cache/agentworkspace) the cache.
 # The venv's python is /opt/openhands/bin/python inside the root; the official server is
@@ -31,10 +33,11 @@ in_root() {
     mount --rbind /dev "$r/dev"
     mkdir -p "$r/dev/pts"; mountpoint -q "$r/dev/pts" || mount --bind /dev/pts "$r/dev/pts"
     mount -t proc proc "$r/proc"
-    mount -t tmpfs tmpfs "$r/tmp"
+    mount --bind /tmp "$r/tmp"   # the same paths on both sides: a client in the root, a server outside
+    mkdir -p "$r/var/tmp/tmux"
     cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$r" /usr/bin/env -i HOME=/root PATH=/opt/openhands/bin:/usr/local/bin:/usr/bin:/bin \
-      LANG=C.UTF-8 TERM=xterm SSL_CERT_FILE=/etc/ssl/certs/host-ca.crt "$@"' sh "$ROOTFS" "$@"
+      LANG=C.UTF-8 TERM=xterm TMUX_TMPDIR=/var/tmp/tmux LITELLM_LOCAL_MODEL_COST_MAP=True SSL_CERT_FILE=/etc/ssl/certs/host-ca.crt "$@"' sh "$ROOTFS" "$@"
 }
 
 setup() {
