@@ -87,7 +87,7 @@ def statuses():
 
 def invalid():
     bad = http.post("/api/bash/start_bash_command", json={"command": 7, "timeout": -1})
-    secret = http.post("/api/conversations", json={**start, "agent": {**agent, "llm": {**agent["llm"], "model": 5}}})
+    secret = http.post("/api/conversations", json={**start, "agent": {**agent, "llm": {"api_key": "sk-not-used", "usage_id": 7}}})
     return {"status": bad.status_code, "detail": bad.json()["detail"], "secret_body": secret.text}
 
 # 5. /server_info: the official model accepts it; capabilities are the implemented ones.
