@@ -83,6 +83,12 @@ export const ConfigSchema = z.object({
   wsPingMs: ms.default(20_000),
   /** OH_SECRET_KEY: encrypts what conversations keep for restarts (client API keys, secrets). Default: the first session key. */
   secretKey: nonEmpty.optional(),
+  /**
+   * OH_DEFERRED_INIT (`1`/`true`): start dormant, as OpenHands' warm-pool mode: every /api route but /api/init answers
+   * 503 and sockets are refused until `POST /api/init` (X-Init-API-Key: OH_SECRET_KEY) delivers keys and paths.
+   */
+  deferredInit: z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'True', 'False'])])
+    .transform((v) => v === true || v === '1' || v === 'true' || v === 'True').default(false),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -121,6 +127,7 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   wsHighWaterBytes: ['AGENT_SERVER_WS_HIGH_WATER_BYTES'],
   wsPingMs: ['AGENT_SERVER_WS_PING_MS'],
   secretKey: ['OH_SECRET_KEY'],
+  deferredInit: ['OH_DEFERRED_INIT'],
 };
 
 const LIST_FIELDS = new Set(['sessionApiKeys', 'allowCorsOrigins', 'fileRoots']);
