@@ -27,8 +27,9 @@ HOST_CA=${PYTHON_ROOT_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 complete() { [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; }
 
 # in_root CMD…: CMD inside the root, with its mounts private to this call (nothing left mounted after).
+# unshare (without --fork), sh, chroot and env each exec the next, so CMD keeps the caller's process.
 in_root() {
-  unshare --mount --propagation private -- /bin/sh -ec '
+  ${IN_ROOT_EXEC:-} unshare --mount --propagation private -- /bin/sh -ec '
     r=$1; shift
     mount --rbind /dev "$r/dev"
     mkdir -p "$r/dev/pts"; mountpoint -q "$r/dev/pts" || mount --bind /dev/pts "$r/dev/pts"
@@ -65,6 +66,7 @@ setup() {
 case ${1:-setup} in
   setup) setup ;;
   path) complete && echo "$ROOTFS" ;;
-  run) shift; complete || { echo "python root missing: run scripts/python-root.sh setup" >&2; exit 1; }; in_root "$@" ;;
+  # exec: CMD replaces this shell (a signal to this process reaches CMD itself, e.g. a server stopped by its pid).
+  run) shift; complete || { echo "python root missing: run scripts/python-root.sh setup" >&2; exit 1; }; IN_ROOT_EXEC=exec in_root "$@" ;;
   *) echo "usage: $0 setup|path|run CMD…" >&2; exit 2 ;;
 esac

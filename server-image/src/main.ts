@@ -172,6 +172,7 @@ export async function startDormant(config: Config, log: Logger, env: NodeJS.Proc
   });
   onClientError(server);
   await listen(server, config);
+  state.markReady(); // as OpenHands: a dormant server is ready, for /api/init
   const url = serverUrl(server);
   log.info({ url, host: config.host, port: (server.address() as AddressInfo).port, version: SERVER_VERSION, deferredInit: true }, 'agent server listening');
   log.info('dormant: waiting for POST /api/init');

@@ -355,16 +355,16 @@ describe('concurrent run cap', () => {
     return { env: { OH_MAX_CONCURRENT_RUNS: '1' } };
   });
 
-  it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 503 naming the limit, appending nothing', async () => {
+  it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 429 naming the limit, appending nothing', async () => {
     const a = await createConversation(server, { agent: agentSpec(slow), workspace: { type: 'local', working_dir: scratchDir('capa') }, initial_message: { content: [{ type: 'text', text: 'go' }] } });
     await waitForStatus(server, a.id, ['running']);
     const b = await createConversation(server, { agent: agentSpec(quick), workspace: { type: 'local', working_dir: scratchDir('capb') } });
     const refused = await api<Json>(server, 'POST', `/api/conversations/${b.id}/events`, null, { json: { ...userMessage('hi'), run: true } });
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(429);
     expect(refused.body.detail).toMatch(/at most 1 may run at once/);
     expect((await allEvents(server, b.id)).length).toBe(0);
     await api(server, 'POST', `/api/conversations/${b.id}/events`, 'Success', { json: userMessage('hi') });
-    expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(503);
+    expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(429);
 
     await api(server, 'POST', `/api/conversations/${a.id}/interrupt`, 'Success');
     await waitForStatus(server, a.id, ['paused']);

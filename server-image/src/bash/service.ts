@@ -345,7 +345,7 @@ export class BashService {
       pid = child.pid;
       if (groupKilled) signalGroup('SIGTERM'); // stopped while it was being spawned
       log.info({ commandId: command.id, pid, timeout: command.timeout }, 'bash command started');
-      timeoutTimer = setTimeout(() => kill('timeout'), command.timeout * 1000);
+      timeoutTimer = setTimeout(() => kill('timeout'), Math.max(0, command.timeout) * 1000);
 
       const onData = (name: 'stdout' | 'stderr') => (buf: Buffer) => {
         if (keptBytes >= maxOutputBytes) {

@@ -378,7 +378,7 @@ export class ConversationService {
   }
 
   private capacityError(): ApiError {
-    return new ApiError('unavailable', `Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, { 'Retry-After': '5' });
+    return new ApiError('too_many_requests', `Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, { 'Retry-After': '5' });
   }
 
   private checkMessageSize(message: { content: unknown[] }): void {

@@ -34,7 +34,7 @@ describe('error handling', () => {
 
   it('maps every code to one status', () => {
     expect(new ApiError('not_found', 'x').status).toBe(404);
-    expect(Object.values(STATUS_BY_CODE)).toEqual([400, 401, 403, 404, 405, 409, 413, 422, 431, 500, 503]);
+    expect(Object.values(STATUS_BY_CODE)).toEqual([400, 401, 403, 404, 405, 409, 413, 422, 429, 431, 500, 503]);
   });
 
   it('renders ApiError as {"detail"} with its status and headers', async () => {

@@ -1,6 +1,7 @@
 // The server's one error type and its one code→status table, rendered in the OpenHands error shape:
 // `{"detail": <string|object|list>}`; 422 carries FastAPI's list of `{type, loc, msg, input, ctx?}` (the
-// input with secrets redacted, as OpenHands' validation handler does); anything
+// input with secrets redacted, as OpenHands' validation handler does); an ApiError of 500 or more is
+// `{"detail":"Internal Server Error","exception":"<status>: <detail>"}`, as OpenHands renders one; anything
 // unexpected becomes a bare 500 `{"detail":"Internal Server Error","error_id":…}` whose cause is logged,
 // never sent.
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ export const STATUS_BY_CODE = {
   conflict: 409,
   payload_too_large: 413,
   validation: 422,
+  too_many_requests: 429,
   headers_too_large: 431,
   internal: 500,
   unavailable: 503,
@@ -272,7 +274,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (error.status >= 500) log.error({ code: error.code, reqId: res.locals.reqId }, error.message);
+    if (error.status >= 500) {
+      // OpenHands' handler for an HTTPException of 500 or more: the cause goes in `exception` as str() shows it.
+      log.error({ code: error.code, reqId: res.locals.reqId }, error.message);
+      const said = typeof error.detail === 'string' ? error.detail : JSON.stringify(error.detail);
+      return void res.status(error.status).set(error.headers).json({ detail: 'Internal Server Error', exception: `${error.status}: ${said}` });
+    }
     res.status(error.status).set(error.headers).json({ detail: error.detail });
   };
 }
