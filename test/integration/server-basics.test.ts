@@ -87,7 +87,7 @@ describe('agent server: server routes and bad input', () => {
 
     const missing = await call<{ detail: { loc: unknown[]; type: string; msg: string }[] }>(server, 'POST', '/api/bash/start_bash_command', { json: {} });
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toEqual([{ loc: ['body', 'command'], msg: 'Field required', type: 'missing' }]);
+    expect(missing.body.detail).toEqual([{ loc: ['body', 'command'], msg: 'Field required', type: 'missing', input: {} }]);
 
     const badQuery = await call(server, 'GET', '/api/bash/bash_events/search?limit=0&sort_order=SIDEWAYS');
     expect(badQuery.status).toBe(422);
