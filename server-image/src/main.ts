@@ -39,6 +39,8 @@ export interface ServerExtensions {
   apiRouters?: ApiRouter[];
   registerSockets?: (sockets: SocketDispatcher) => void;
   usableTools?: () => string[];
+  /** A conversation's working directory (the workspace static routes serve it). */
+  workspaceOf?: (conversationId: string) => string | undefined;
   /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
   shutdown?: () => Promise<void>;
 }
@@ -87,7 +89,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
   });
   const app = createApp({
     config, log, metrics, state, bash, serverVersion: SERVER_VERSION,
-    usableTools: extensions.usableTools, apiRouters: extensions.apiRouters, init: takeOver?.init,
+    usableTools: extensions.usableTools, apiRouters: extensions.apiRouters, init: takeOver?.init, workspaceOf: extensions.workspaceOf,
   });
   const server = takeOver?.server ?? createServer({ maxHeaderSize: config.maxHeaderBytes });
   if (!takeOver) onClientError(server);

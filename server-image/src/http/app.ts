@@ -15,6 +15,7 @@ import { ApiError, errorHandler, notFound } from './errors.js';
 import { fileRouteDocs, filesRouter } from './files-router.js';
 import { gitRouteDocs, gitRouter } from './git-router.js';
 import { type InitService, dormantGate, initRouteDocs, initRouter } from './init-router.js';
+import { type WorkspaceLookup, workspaceRouteDocs, workspaceRouter, workspaceSessionDocs, workspaceSessionRouter } from './workspace-router.js';
 import { tooDeep, tooDeepMessage } from './json-depth.js';
 import { type MountedRoute, type RouteDocs, apiDocsRouteDocs, apiDocsRouter } from './openapi.js';
 import { SERVER_TITLE, serverDetailsDocs, serverDetailsRouter } from './server-details.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   apiRouters?: ApiRouter[];
   /** The deferred-init state of a server started dormant (/api/init reports it); undefined: /api/init is 404. */
   init?: InitService;
+  /** A conversation's working directory, for the workspace static routes; without it they are not mounted. */
+  workspaceOf?: WorkspaceLookup;
 }
 
 /** A router mounted under /api/<path>, with what it documents about its routes for /openapi.json. */
@@ -153,6 +156,12 @@ export function createApp(deps: AppDeps): Express {
   const init = initRouter(deps.init);
   documented.push(...mountedRoutes(init, '/api/init', initRouteDocs));
   app.use('/api/init', mountedAt('/api/init'), jsonBody(config), methodNotAllowed(init));
+  if (deps.workspaceOf) {
+    // The workspace static routes take the session key from the header or the workspace cookie.
+    const workspace = workspaceRouter(config.sessionApiKeys, deps.workspaceOf);
+    documented.push(...mountedRoutes(workspace, '/api/conversations', workspaceRouteDocs));
+    app.use('/api/conversations', mountedAt('/api/conversations'), workspace);
+  }
   app.use('/api', requireSessionKey(config.sessionApiKeys));
   app.use('/api', jsonBody(config));
   app.use('/api', (req, _res, next) => {
@@ -164,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
     { path: 'bash', router: bashRouter(bash, state), docs: bashRouteDocs },
     { path: 'file', router: filesRouter(paths, state, metrics, config.maxUploadBytes), docs: fileRouteDocs },
     { path: 'git', router: gitRouter(paths, state), docs: gitRouteDocs },
+    { path: 'auth', router: workspaceSessionRouter(), docs: workspaceSessionDocs },
     ...(deps.apiRouters ?? []),
   ];
   for (const { path, router, docs } of routers) {
