@@ -15,6 +15,7 @@ import { instrumentConversations } from './conversations/metrics.js';
 import { type ApiRouter, createApp, createDormantApp } from './http/app.js';
 import { endWithError } from './http/errors.js';
 import { IGNORED_INIT_FIELDS, InitService, initializedConfig } from './http/init-router.js';
+import { type ConversationLookup, runtimeRoutes } from './http/runtime-router.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { ServerState } from './server-state.js';
@@ -39,8 +40,8 @@ export interface ServerExtensions {
   apiRouters?: ApiRouter[];
   registerSockets?: (sockets: SocketDispatcher) => void;
   usableTools?: () => string[];
-  /** A conversation's working directory (the workspace static routes serve it). */
-  workspaceOf?: (conversationId: string) => string | undefined;
+  /** A conversation's directory and workspace: the workspace static routes and the conversation-scoped bash, file and git routes. */
+  placesOf?: ConversationLookup;
   /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
   shutdown?: () => Promise<void>;
 }
@@ -81,15 +82,19 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
   }
   const metrics = takeOver?.metrics ?? createMetrics();
   const state = takeOver?.state ?? new ServerState();
+  const bashOptions = {
+    log: log.child({ component: 'bash' }), metrics, chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes,
+    flushMs: config.bashFlushMs, killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env),
+  };
   const bash = new BashService({
-    store: new BashEventStore(config.bashEventsDir), log: log.child({ component: 'bash' }), metrics,
-    chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes, flushMs: config.bashFlushMs,
-    killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env), defaultCwd: process.cwd(),
-    retentionSeconds: config.bashEventsRetentionSeconds,
+    ...bashOptions, store: new BashEventStore(config.bashEventsDir), defaultCwd: process.cwd(), retentionSeconds: config.bashEventsRetentionSeconds,
   });
+  const { placesOf } = extensions;
+  const runtime = placesOf && runtimeRoutes(placesOf, { state, metrics, maxUploadBytes: config.maxUploadBytes, bashOptions });
   const app = createApp({
     config, log, metrics, state, bash, serverVersion: SERVER_VERSION,
-    usableTools: extensions.usableTools, apiRouters: extensions.apiRouters, init: takeOver?.init, workspaceOf: extensions.workspaceOf,
+    usableTools: extensions.usableTools, init: takeOver?.init, workspaceOf: placesOf && ((id) => placesOf(id)?.workingDir),
+    apiRouters: [...(runtime ? [{ path: 'conversations', router: runtime.router }] : []), ...(extensions.apiRouters ?? [])],
   });
   const server = takeOver?.server ?? createServer({ maxHeaderSize: config.maxHeaderBytes });
   if (!takeOver) onClientError(server);
@@ -115,7 +120,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await extensions.shutdown?.();
-      await bash.shutdown(config.shutdownGraceMs);
+      await Promise.all([bash.shutdown(config.shutdownGraceMs), runtime?.shutdown(config.shutdownGraceMs)]);
       await sockets.closeAll();
       const force = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;

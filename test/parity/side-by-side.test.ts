@@ -110,6 +110,10 @@ describeWithPython('side by side: the official agent server 1.58.2 and ours, sam
     same((s) => s.workspace.concurrent_creates.statuses);
   });
 
+  it('5. conversation-scoped bash, file and git routes: the same results', () => {
+    same((s) => ({ ...s.workspace.runtime, stdout: 'x' }));
+  });
+
   it('8. deferred init: the same statuses and bodies at every step', () => {
     same((s) => s.deferred);
   });

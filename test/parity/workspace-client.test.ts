@@ -56,7 +56,14 @@ describeWithPython('the official Python client (openhands-sdk 1.58.2) against ou
   });
 
   it('5. /server_info validates as the official ServerInfo, version 1.58.2, advertising only implemented capabilities', () => {
-    expect(out.info).toMatchObject({ version: '1.58.2', capabilities: ['idempotent_conversation_create_v1'], conversation_runtime: 'local' });
+    expect(out.info).toMatchObject({ version: '1.58.2', capabilities: ['conversation_runtime_routes_v1', 'idempotent_conversation_create_v1'], conversation_runtime: 'local' });
+  });
+
+  it('5. conversation_runtime_routes_v1: RemoteWorkspace(runtime_conversation_id=…) runs and uploads in that workspace only', () => {
+    expect(out.runtime).toEqual({
+      stdout: `${server.dataDir}\nscoped\n`, exit_code: 0, upload: { success: true, file_size: 1234 }, scoped_events_not_global: true,
+      outside_path: 422, outside_cwd: 422, unknown: 404,
+    });
   });
 
   it('5. idempotent_conversation_create_v1: concurrent creates of one id give one 201 and three 200 for the same conversation', () => {

@@ -103,7 +103,24 @@ def concurrent_creates():
     for t in threads: t.join()
     return {"statuses": sorted(s for s, _ in results), "ids": sorted(set(i for _, i in results)), "id": conversation_id}
 
-for fn in (stop, background, upload, statuses, invalid, info, concurrent_creates):
+# conversation_runtime_routes_v1: RemoteWorkspace(runtime_conversation_id=…) confined to the conversation's workspace.
+def runtime():
+    conv = http.post("/api/conversations", json=start).json()
+    scoped = RemoteWorkspace(host=a["url"], api_key=a["key"], working_dir=a["dir"], runtime_conversation_id=conv["id"])
+    ran = scoped.execute_command("pwd; echo scoped")
+    uploaded = scoped.file_upload(a["upload_source"], a["dir"] + "/scoped.bin").model_dump(mode="json")
+    prefix = f"/api/conversations/{conv['id']}"
+    global_ids = [e["id"] for e in http.get("/api/bash/bash_events/search").json()["items"]]
+    scoped_items = http.get(prefix + "/bash/bash_events/search").json()["items"]
+    return {
+        "stdout": ran.stdout, "exit_code": ran.exit_code, "upload": {"success": uploaded["success"], "file_size": uploaded["file_size"]},
+        "scoped_events_not_global": bool(scoped_items) and not any(e["id"] in global_ids for e in scoped_items),
+        "outside_path": http.get(prefix + "/file/download", params={"path": "/etc/hostname"}).status_code,
+        "outside_cwd": http.post(prefix + "/bash/start_bash_command", json={"command": "true", "cwd": "/"}).status_code,
+        "unknown": http.get(f"/api/conversations/{UNKNOWN}/bash/bash_events/search").status_code,
+    }
+
+for fn in (stop, background, upload, statuses, invalid, info, concurrent_creates, runtime):
     section(fn)
 print(json.dumps(out))
 `;

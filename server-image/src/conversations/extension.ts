@@ -33,9 +33,10 @@ export async function conversationsExtension(config: Config, log: Logger, toolEn
       pingIntervalMs: config.wsPingMs,
     }), 'events'),
     usableTools: () => [...KNOWN_TOOL_NAMES],
-    workspaceOf: (id) => {
-      const workspace = service.lookup(id)?.dump().workspace as { working_dir?: unknown } | undefined;
-      return typeof workspace?.working_dir === 'string' ? workspace.working_dir : undefined;
+    placesOf: (id) => {
+      const hosted = service.lookup(id);
+      const workspace = hosted?.dump().workspace as { working_dir?: unknown } | undefined;
+      return hosted && typeof workspace?.working_dir === 'string' ? { dir: hosted.dir, workingDir: workspace.working_dir } : undefined;
     },
     shutdown: () => service.shutdown(),
   };

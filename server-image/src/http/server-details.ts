@@ -12,7 +12,7 @@ export const OPENHANDS_API_VERSION = '1.58.2';
  * what it promises. Clients pick code paths by them, so only the implemented ones are listed in /server_info.
  */
 export const OPENHANDS_CAPABILITIES: Readonly<Record<string, boolean>> = {
-  conversation_runtime_routes_v1: false, // /api/conversations/{id}/{bash,file,git,vscode}/…, confined to its workspace
+  conversation_runtime_routes_v1: true, // /api/conversations/{id}/{bash,file,git}/…, confined to its workspace (no vscode)
   profile_secret_scope_v1: false, // LLM/agent profiles (/api/profiles): not implemented
   profile_persona_v1: false,
   credential_binding_v1: false, // credential bindings and their readiness/activation: not implemented
