@@ -52,6 +52,7 @@ describe('agent server: server routes and bad input', () => {
     for (const path of ['/server_info', '/']) {
       const res = await call<Record<string, unknown>>(server, 'GET', path, { key: null });
       expect(res.status).toBe(200);
+      assertMatchesSchema('ServerInfo', res.body);
       expect(Object.keys(res.body).sort()).toEqual([...SERVER_INFO_FIELDS].sort());
       expect(res.body).toMatchObject({ version: '1.58.2', capabilities: ['conversation_runtime_routes_v1', 'idempotent_conversation_create_v1'] });
       expect(res.body.runtime_idle_timeout_seconds).toBe(600);

@@ -20,10 +20,10 @@ a = json.loads(sys.argv[1])
 ws = RemoteWorkspace(host=a["url"], api_key=a["key"], working_dir=a["dir"])
 llm = LLM(model="openai/scripted", base_url=a["llm"] + "/v1", api_key=SecretStr("sk-scripted"), usage_id="agent", num_retries=0)
 agent = Agent(llm=llm, tools=[Tool(name=TerminalTool.name)])
-conv = Conversation(agent=agent, workspace=ws, visualizer=None)
+conv = Conversation(agent=agent, workspace=ws, visualizer=None, delete_on_close=False)  # kept for the second process
 conv.send_message("Print the greeting with echo.")
 conv.run()
-out = {"status": conv.state.execution_status.value, "kinds": [type(e).__name__ for e in conv.state.events]}
+out = {"id": str(conv.id), "status": conv.state.execution_status.value, "kinds": [type(e).__name__ for e in conv.state.events]}
 attached = RemoteConversation.attach(ws, conv.id, visualizer=None)
 out["attached"] = {"same_id": attached.id == conv.id, "status": attached.state.execution_status.value, "kinds": [type(e).__name__ for e in attached.state.events]}
 fork = conv.fork(title="a fork")
@@ -35,11 +35,26 @@ for c in (fork, attached, conv):
 print(json.dumps(out))
 `;
 
+// A new process that never imported the terminal tool: attach must learn its module from tool_module_qualnames.
+const ATTACH_SCRIPT = String.raw`
+import json, sys
+from openhands.sdk.conversation.impl.remote_conversation import RemoteConversation
+from openhands.sdk.workspace import RemoteWorkspace
+
+a = json.loads(sys.argv[1])
+ws = RemoteWorkspace(host=a["url"], api_key=a["key"], working_dir=a["dir"])
+conv = RemoteConversation.attach(ws, a["id"], visualizer=None)
+out = {"status": conv.state.execution_status.value, "kinds": [type(e).__name__ for e in conv.state.events]}
+conv.close()
+print(json.dumps(out))
+`;
+
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describeWithPython('the official Python RemoteConversation (openhands-sdk 1.58.2) against our server', () => {
   let server: TestServer;
   let out: Json;
+  let dir: string;
   beforeAll(async () => {
     server = await startServer();
     const model = await scriptedLLM({ turns: [
@@ -47,7 +62,8 @@ describeWithPython('the official Python RemoteConversation (openhands-sdk 1.58.2
       { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }], expect_tool_result_contains: 'hello-from-python' },
     ] as never });
     try {
-      out = await runPython<Json>(SCRIPT, { url: server.url, key: server.key, dir: scratchDir('python-conversation'), llm: model.url });
+      dir = scratchDir('python-conversation');
+      out = await runPython<Json>(SCRIPT, { url: server.url, key: server.key, dir, llm: model.url });
       expect(model.player.violations).toEqual([]);
     } finally {
       await model.close();
@@ -68,6 +84,11 @@ describeWithPython('the official Python RemoteConversation (openhands-sdk 1.58.2
   it('attach reconnects by id and sees the same conversation', () => {
     expect(out.attached).toMatchObject({ same_id: true, status: 'finished' });
     expect(withoutStateUpdates(out.attached.kinds)).toEqual(withoutStateUpdates(out.kinds));
+  });
+
+  it('attach from a new process learns the tool modules from tool_module_qualnames and reads every event', async () => {
+    const attached = await runPython<Json>(ATTACH_SCRIPT, { url: server.url, key: server.key, dir, id: out.id });
+    expect(attached).toEqual({ status: 'finished', kinds: out.attached.kinds });
   });
 
   it('fork copies the conversation under a new id, with its title and parent', () => {

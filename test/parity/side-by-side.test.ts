@@ -114,6 +114,10 @@ describeWithPython('side by side: the official agent server 1.58.2 and ours, sam
     same((s) => ({ ...s.workspace.runtime, stdout: 'x' }));
   });
 
+  it('6. ConversationInfo of a new conversation: the same fields and values', () => {
+    same((s) => s.workspace.conversation_info);
+  });
+
   it('8. deferred init: the same statuses and bodies at every step', () => {
     same((s) => s.deferred);
   });

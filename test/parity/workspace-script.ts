@@ -120,7 +120,17 @@ def runtime():
         "unknown": http.get(f"/api/conversations/{UNKNOWN}/bash/bash_events/search").status_code,
     }
 
-for fn in (stop, background, upload, statuses, invalid, info, concurrent_creates, runtime):
+# 6. ConversationInfo: the fields of a new conversation, as the official model validates them.
+def conversation_info():
+    from openhands.agent_server.models import ConversationInfo
+    info = http.post("/api/conversations", json={**start, "tool_module_qualnames": {"terminal": "openhands.tools.terminal.definition"}}).json()
+    ConversationInfo.model_validate(info)
+    keep = ("title", "client_tools", "tool_module_qualnames", "runtime_info", "leaf_event_id", "hook_config", "parent_conversation_id",
+            "forked_from_conversation_id", "forked_from_event_id", "sub_conversation_ids", "available_models", "current_model_id",
+            "supports_runtime_model_switch", "launched_agent_profile")
+    return {"keys": sorted(info), "values": {k: info.get(k) for k in keep}}
+
+for fn in (stop, background, upload, statuses, invalid, info, concurrent_creates, runtime, conversation_info):
     section(fn)
 print(json.dumps(out))
 `;

@@ -51,6 +51,7 @@ const ServerMetaSchema = z.object({
   updated_at: z.string().optional(),
   forked_from_conversation_id: z.string().nullish(),
   forked_from_event_id: z.string().nullish(),
+  tool_module_qualnames: z.record(z.string(), z.string()).default({}),
 });
 
 const StoredMetaSchema = z.looseObject({ created_at: z.string().optional(), updated_at: z.string().optional() });
@@ -148,6 +149,7 @@ export class ConversationService {
     return this.host({ id, dir, state, meta: {
       title: server.title, tags: server.tags, security_analyzer: server.security_analyzer, created_at: created, updated_at: updated,
       forked_from_conversation_id: server.forked_from_conversation_id, forked_from_event_id: server.forked_from_event_id,
+      tool_module_qualnames: server.tool_module_qualnames,
     } });
   }
 
@@ -252,7 +254,9 @@ export class ConversationService {
     if (req.initial_message) this.checkMessageSize(req.initial_message);
     if (req.initial_message) this.assertCapacity();
     const now = new Date().toISOString();
-    const meta: ServerMeta = { title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now };
+    const meta: ServerMeta = {
+      title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now, tool_module_qualnames: req.tool_module_qualnames,
+    };
     let conv: LocalConversation;
     let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
     try {
@@ -332,6 +336,7 @@ export class ConversationService {
       meta: {
         title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
         created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
+        tool_module_qualnames: source.meta.tool_module_qualnames,
       },
     });
     hosted.saveMeta();
