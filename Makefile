@@ -15,7 +15,7 @@ build: ## Build the TypeScript packages
 demo: ## Set up, start the agent server locally and show it answering
 	@bash scripts/demo.sh
 
-test: ## Install what tests need and run every tier (static, unit, integration, cluster, e2e)
+test: ## Install what tests need and run every tier (static, unit, integration, parity, cluster, e2e)
 	@bash scripts/test.sh
 
 unit: ## Run the unit tier only
@@ -23,6 +23,9 @@ unit: ## Run the unit tier only
 
 integration: ## Run the integration tier only
 	@bash scripts/test.sh integration
+
+parity: ## Run the parity tier only (the official OpenHands Python client and server; builds their Python root if needed)
+	@bash scripts/test.sh parity
 
 cluster-test: ## Run the cluster tier only (starts the local cluster if needed)
 	@bash scripts/test.sh cluster
