@@ -29,7 +29,7 @@ if (!present) {
 }
 
 /** `describe`, or `describe.skip` when the root is missing outside CI. */
-export const describeWithPython = present ? describe : describe.skip;
+export const describeWithPython: typeof describe.skip = present ? describe : describe.skip;
 
 export class PythonScriptError extends Error {
   override name = 'PythonScriptError';

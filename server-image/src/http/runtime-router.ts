@@ -5,7 +5,7 @@
 // conversation has its own bash events (in its directory's bash_events/), and its commands run in the
 // workspace unless told otherwise. The Python client's RemoteWorkspace(runtime_conversation_id=…) uses them.
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { BashService, type BashServiceOptions } from '../bash/service.js';
 import { BashEventStore } from '../bash/store.js';
@@ -60,7 +60,7 @@ export function runtimeRoutes(lookup: ConversationLookup, deps: {
     if (!entry) {
       const bash = new BashService({ ...deps.bashOptions, store: new BashEventStore(join(places.dir, 'bash_events')), defaultCwd: places.workingDir });
       const paths = new PathPolicy([places.workingDir]);
-      const cwdInside: import('express').RequestHandler = (req, _res, next) => {
+      const cwdInside: RequestHandler = (req, _res, next) => {
         const cwd = (req.body as { cwd?: unknown } | undefined)?.cwd;
         if (req.method === 'POST' && typeof cwd === 'string' && !inside(resolve(places.workingDir), resolve(places.workingDir, cwd))) {
           return next(new ApiError('validation', 'cwd must be inside the conversation workspace'));

@@ -6,7 +6,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { parse as parseCookies } from 'cookie';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { SESSION_KEY_HEADER, headerKey, keyMatches } from './auth.js';
 import { ApiError, parseOrThrow } from './errors.js';
@@ -47,7 +47,7 @@ export function workspaceRouter(keys: readonly string[], workspaceOf: WorkspaceL
   const router = Router();
   router.use(['/:conversation_id/workspace', '/:conversation_id/workspace/*file_path'], headerOrCookie(keys));
 
-  const serve = async (req: Request, res: import('express').Response, filePath: string) => {
+  const serve = async (req: Request, res: Response, filePath: string) => {
     const { conversation_id } = parseOrThrow(IdPath, req.params, 'path');
     const dir = workspaceOf(conversation_id);
     if (dir === undefined) throw new ApiError('not_found', `Conversation not found: ${conversation_id}`);
