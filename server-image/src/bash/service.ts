@@ -6,8 +6,9 @@
 // Output becomes BashOutput chunks of at most `chunkBytes` (1 MiB, the protocol's bound), published when
 // a chunk fills and at exit (the last chunk carries exit_code), as the OpenHands server persists them: a
 // command printing less than a chunk has one BashOutput. With `flushMs` set, output that has waited that
-// long is published too (so subscribers see a running command's output, in more events than OpenHands'). Memory per command is bounded by about two chunks per
-// stream; disk by `maxOutputBytes`, past which the command is killed.
+// long is published too (subscribers see a running command's output, in more events than OpenHands').
+// Memory per command is bounded by about two chunks per stream; disk by `maxOutputBytes`, past which the
+// command is killed. stop() ends a command early, as a timeout does.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';

@@ -106,7 +106,6 @@ interface IssueFacts {
   note?: string;
   input?: unknown;
   discriminator?: string;
-  message?: string;
 }
 
 const TYPE_BY_EXPECTED: Record<string, [type: string, msg: string]> = {
