@@ -90,7 +90,7 @@ describeWithPython('side by side: the official agent server 1.58.2 and ours, sam
 
   it('4. statuses for an unknown conversation and for condense without a condenser', () => {
     same((s) => s.workspace.statuses.unknown);
-    same((s) => s.workspace.statuses.condense.status);
+    same((s) => s.workspace.statuses.condense);
   });
 
   it('4. 422 bodies: type, loc, msg, input and ctx', () => {

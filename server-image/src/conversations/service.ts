@@ -484,8 +484,9 @@ export class ConversationService {
   /** Requests condensation; the agent's summarizing condenser applies it at its next step. */
   async condense(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
-    if (conv.agentSpec.condenser?.kind !== 'LLMSummarizingCondenser') {
-      throw new ApiError('conflict', 'Cannot condense conversation: this conversation has no LLMSummarizingCondenser to condense with');
+    const condenser = conv.agentSpec.condenser?.kind;
+    if (condenser !== 'LLMSummarizingCondenser') {
+      throw new ApiError('conflict', condenser ? `Cannot condense conversation: Condenser ${condenser} does not handle condensation requests` : 'Cannot condense conversation: No condenser configured');
     }
     conv.eventLog.append(makeEvent({ kind: 'CondensationRequest' }));
   }
