@@ -95,21 +95,18 @@ else
   export KUBECONFIG=${CLUSTER_DIR:-$ROOT/.local/cluster}/kubeconfig
   OPERATOR_IMAGE=${OPERATOR_IMAGE:-localhost/agentworkspace/operator:dev}
   SERVER_IMAGE=${SERVER_IMAGE:-localhost/agentworkspace/agent-server:dev}
-  if bash test/cluster/cluster.sh status >/dev/null 2>&1; then
-    say "Using the local cluster that is already running"
-  else
-    if [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/coredns" ] && [ -x "$HELM" ]; then estimate="usually under a minute"
-    else estimate="the first start builds Kubernetes, etcd, helm and CoreDNS from their Go modules: 30-60 min on 2 cores, cached afterwards"; fi
-    say "Starting the local cluster ($estimate)"
-    phase_start "local cluster"
-    STARTED_CLUSTER=1
-    with_heartbeat "starting the local cluster" "$estimate" bash test/cluster/cluster.sh up
-    phase_end
-  fi
-  say "Building the images (agent server, operator) with podman"
-  phase_start "images"
-  with_heartbeat "building the images" "a first build makes a Debian base image: about 5 min" make -s images >"$TMP/images.log" 2>&1 \
-    || { cat "$TMP/images.log"; exit 1; }
+  bash test/cluster/cluster.sh status >/dev/null 2>&1 || STARTED_CLUSTER=1
+  if [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/coredns" ] && [ -x "$HELM" ]; then estimate="about 2 min, the images included"
+  else estimate="the first run installs podman, builds Kubernetes, etcd, helm and CoreDNS from their Go modules and a Debian base image: 20-60 min on 2 cores, cached afterwards"; fi
+  say "Preparing the local cluster and the agent-server image (${STARTED_CLUSTER:+starting it; }$estimate)"
+  phase_start "local cluster"
+  # Its phase lines and each binary's build time as they happen; the whole log when it fails.
+  prepare() { bash test/cluster/prepare.sh 2>&1 | tee "$TMP/prepare.log" | grep --line-buffered -E '^(==>|<==)|built in|cached$|installing'; }
+  with_heartbeat "preparing the local cluster" "$estimate" prepare || { cat "$TMP/prepare.log"; exit 1; }
+  phase_end
+  say "Building the operator image with podman"
+  phase_start "operator image"
+  bash operator/scripts/image.sh "$OPERATOR_IMAGE" >"$TMP/images.log" 2>&1 || { cat "$TMP/images.log"; exit 1; }
   phase_end
 fi
 

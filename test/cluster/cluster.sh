@@ -47,7 +47,11 @@ alive() {
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile")
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$(program_marker "$1")"
+  # No `tr | grep -q`: under pipefail, grep quitting at the first match can SIGPIPE tr and fail the check
+  # (seen under load with kube-apiserver's long command line: "exited while waiting" for a live process).
+  local cmdline
+  cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$(program_marker "$1")"* ]]
 }
 program_marker() { case $1 in node-agent) echo "agent-dist/main.js" ;; *) echo "$BIN_DIR/$1" ;; esac; }
 
