@@ -96,7 +96,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
       if (deps.attempts + 1 >= SHOW_TRANSIENT_AFTER) failure = { reason: Reason.ReconcileError, message: `Retrying after an error: ${(err as Error).message}` };
     }
   }
-  await finish(raw, ws, { pod: children.pod, serviceReady: children.serviceReady, failure, expiresAt }, deps, log);
+  await finish(raw, ws, { pod: children.pod, serviceReady: children.serviceReady, unboundClaim: children.unboundClaim, failure, expiresAt }, deps, log);
   if (transient) throw transient;
   if (failure) return { terminal: true };
   if (children.waitingForTermination) return { requeueAfterMs: TERMINATING_POLL_MS };
@@ -139,6 +139,8 @@ async function checkReferences(ws: AgentWorkspace, deps: ReconcileDeps): Promise
 interface Children {
   pod?: PodView;
   serviceReady: boolean;
+  /** The workspace's PVC while it is not Bound yet (the scheduler waits for it). */
+  unboundClaim?: string;
   waitingForTermination?: boolean;
 }
 
@@ -253,10 +255,12 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
   }
 
   const pvc = desiredPvc(ws);
-  if (pvc) await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log);
+  const claim = pvc ? await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log) : undefined;
+  const claimBound = (claim?.status as { phase?: string } | undefined)?.phase === 'Bound';
 
   await ensure(desiredService(ws) as KubeObject, c.services.get(n.service, ns), ws, deps, log, 'spec');
-  const serviceReady = true; // ensure() returned: the Service exists and is ours
+  // ensure() returned: the Service exists and is ours.
+  const base = { serviceReady: true, ...(claim && !claimBound ? { unboundClaim: n.pvc } : {}) };
 
   const np = desiredNetworkPolicy(ws);
   const cachedNp = c.networkPolicies.get(n.networkPolicy, ns);
@@ -274,17 +278,17 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
       const why = expired ? 'the workspace expired' : 'the workspace is suspended';
       log.info({ pod: n.pod, why }, 'pod deleted');
       deps.recordEvent(wsObject(ws), 'Normal', 'PodDeleted', `Pod ${n.pod} deleted: ${why}.`);
-      return { pod: terminating(cachedPod, deps.now()), serviceReady };
+      return { pod: terminating(cachedPod, deps.now()), ...base };
     }
-    return { pod: cachedPod as PodView | undefined, serviceReady };
+    return { pod: cachedPod as PodView | undefined, ...base };
   }
 
   const want = desiredPod(ws, deps.settings);
   if (!cachedPod) {
     const created = await ensure(want as KubeObject, undefined, ws, deps, log);
-    return { pod: created as PodView, serviceReady };
+    return { pod: created as PodView, ...base };
   }
-  if (cachedPod.metadata?.deletionTimestamp) return { pod: cachedPod as PodView, serviceReady, waitingForTermination: true };
+  if (cachedPod.metadata?.deletionTimestamp) return { pod: cachedPod as PodView, ...base, waitingForTermination: true };
   const haveHash = cachedPod.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const wantHash = want.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const haveImage = (cachedPod.spec as { containers?: Array<{ name: string; image?: string }> } | undefined)?.containers?.find((x) => x.name === CONTAINER_NAME)?.image;
@@ -294,9 +298,9 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
     await deleteIfPresent(cachedPod, deps);
     log.info({ pod: n.pod, why: replaceWhy, haveHash, wantHash }, 'pod replaced');
     deps.recordEvent(wsObject(ws), 'Normal', 'PodReplaced', `Pod ${n.pod} is being replaced: ${replaceWhy}.`);
-    return { pod: terminating(cachedPod, deps.now()), serviceReady, waitingForTermination: true };
+    return { pod: terminating(cachedPod, deps.now()), ...base, waitingForTermination: true };
   }
-  return { pod: cachedPod as PodView, serviceReady };
+  return { pod: cachedPod as PodView, ...base };
 }
 
 async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<void> {
