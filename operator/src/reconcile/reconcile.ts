@@ -315,7 +315,7 @@ async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<vo
 async function finish(
   raw: KubeObject,
   ws: AgentWorkspace,
-  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt'> & { serviceReady?: boolean },
+  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt' | 'unboundClaim'> & { serviceReady?: boolean },
   deps: ReconcileDeps,
   log: Logger,
 ): Promise<void> {
