@@ -12,8 +12,8 @@
 //
 // Everything cluster-specific comes from the environment, so it runs on kind or any cluster as well as on the
 // local one (test/e2e/README.md): AGENTWORKSPACE_KUBECONFIG (default: the local cluster), SERVER_IMAGE and
-// OPERATOR_IMAGE (default: the local builds), JOURNEY_MODEL_HOST (the host's address as the pods see it;
-// default 10.0.2.2, the local cluster's) and JOURNEY_MODEL_BIND (where the scripted model listens; default
+// OPERATOR_IMAGE (default: the local builds), E2E_MODEL_HOST (the host's address as the pods see it;
+// default 10.0.2.2, the local cluster's) and E2E_MODEL_BIND (where the scripted model listens; default
 // 127.0.0.1, which the local cluster's pods reach; 0.0.0.0 for kind).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,12 +26,10 @@ import {
   ROOT, SERVER_IMAGE, createNamespace, getOrUndefined, readyOf, setUpCluster, waitForReason, waitUntil, workspacePath, type Workspace,
 } from '../../operator/src/e2e.testkit.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../../operator/src/kube/client.js';
-import { NETWORK, OPERATOR_IMAGE, ensureCluster, helm, kubectl, run, type Cluster } from '../support/cluster.js';
+import { MODEL_BIND, MODEL_HOST, OPERATOR_IMAGE, ensureCluster, helm, kubectl, run, type Cluster } from '../support/cluster.js';
 
 const CHART = join(ROOT, 'charts/agentworkspace-operator');
 const RELEASE = 'journey';
-const MODEL_HOST = process.env.JOURNEY_MODEL_HOST ?? NETWORK.hostLoopback;
-const MODEL_BIND = process.env.JOURNEY_MODEL_BIND ?? '127.0.0.1';
 const NOTES = '# Journey\n\nwritten by the agent\n';
 
 let client: KubeClient;

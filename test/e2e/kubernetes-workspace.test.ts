@@ -16,7 +16,7 @@ import { resumeConversation, startConversation, startScriptedOpenAIServer, type 
 import { KubernetesWorkspace, WorkspaceImagePullError, WorkspaceNotReadyError, type ReadyProgress } from '@agentworkspace/sdk/kubernetes';
 import { REPORT_TEXT, runExample } from '../../examples/sdk-conversation.js';
 import { getOrUndefined, readyOf, ROOT, SERVER_IMAGE, useOperatorInNamespace, waitUntil, workspacePath, type Workspace } from '../../operator/src/e2e.testkit.js';
-import { ensureCluster, NETWORK } from '../support/cluster.js';
+import { ensureCluster, MODEL_BIND, MODEL_HOST } from '../support/cluster.js';
 
 const cluster = useOperatorInNamespace('aw-kws');
 
@@ -27,7 +27,7 @@ const turns = [
 ];
 
 const scriptedAgent = (port: string): AgentSpecInput => ({
-  llm: { model: 'openai/scripted', base_url: `http://${NETWORK.hostLoopback}:${port}/v1`, api_key: 'sk-e2e', num_retries: 0 },
+  llm: { model: 'openai/scripted', base_url: `http://${MODEL_HOST}:${port}/v1`, api_key: 'sk-e2e', num_retries: 0 },
   tools: [{ name: 'terminal' }, { name: 'file_editor' }],
 }) as AgentSpecInput;
 
@@ -35,7 +35,7 @@ const gone = (name: string) => waitUntil(async () => (await getOrUndefined(clust
 
 describe('KubernetesWorkspace', () => {
   it('runs the example script from outside the cluster through the API server\'s proxy, every event streamed, the file downloaded', async () => {
-    const model = await startScriptedOpenAIServer({ script: { turns }, apiKey: 'sk-e2e' });
+    const model = await startScriptedOpenAIServer({ script: { turns }, apiKey: 'sk-e2e', host: MODEL_BIND });
     try {
       const port = new URL(model.url).port;
       const progress: ReadyProgress[] = [];
@@ -60,7 +60,7 @@ describe('KubernetesWorkspace', () => {
   });
 
   it('runs the same example inside the cluster: a pod under its own ServiceAccount creates the workspace and connects by status.url', async () => {
-    const model = await startScriptedOpenAIServer({ script: { turns }, apiKey: 'sk-e2e' });
+    const model = await startScriptedOpenAIServer({ script: { turns }, apiKey: 'sk-e2e', host: MODEL_BIND });
     try {
       const { kubeConfig } = await ensureCluster();
       const namespace = cluster.namespace;
@@ -93,7 +93,7 @@ describe('KubernetesWorkspace', () => {
                 { name: 'AGENTWORKSPACE_NAMESPACE', value: namespace },
                 { name: 'LLM_MODEL', value: 'openai/scripted' },
                 { name: 'LLM_API_KEY', value: 'sk-e2e' },
-                { name: 'LLM_BASE_URL', value: `http://${NETWORK.hostLoopback}:${new URL(model.url).port}/v1` },
+                { name: 'LLM_BASE_URL', value: `http://${MODEL_HOST}:${new URL(model.url).port}/v1` },
               ],
               volumeMounts: [{ name: 'example', mountPath: '/app/examples', readOnly: true }],
             }],
@@ -134,6 +134,7 @@ describe('KubernetesWorkspace', () => {
         ],
       },
       apiKey: 'sk-e2e',
+      host: MODEL_BIND,
     });
     const { kubeconfigPath } = await ensureCluster();
     const workspace = await KubernetesWorkspace.create({
