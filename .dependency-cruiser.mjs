@@ -9,7 +9,7 @@ const tests = '\\.(test|testkit)\\.ts$';
 const layer = (name, comment, from, to) => ({ name, comment, severity: 'error', from: { path: from, pathNot: tests }, to: { path: to } });
 
 /** @type {import('dependency-cruiser').IConfiguration} */
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
