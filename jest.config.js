@@ -7,7 +7,8 @@ const common = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   moduleNameMapper: {
     '^@agentworkspace/sdk$': '<rootDir>/sdk/src/index.ts',
-    '^@agentworkspace/sdk/(.*)$': '<rootDir>/sdk/src/$1.ts',
+    // The package's entry points only (sdk/package.json "exports"): a deep import fails here as it would installed.
+    '^@agentworkspace/sdk/(remote|kubernetes|git)$': '<rootDir>/sdk/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -284,9 +284,12 @@ class Generator {
   }
 }
 
-/** A deliberate 5xx the protocol defines: ask_agent's 500 (OpenHands answers unknown ids and model failures so) and the run cap's 503. */
+/**
+ * A deliberate 5xx the protocol defines: ask_agent's 500 (OpenHands answers unknown ids and model failures so; like
+ * every 500 here, bare: `Internal Server Error` and an error id, nothing internal) and the run cap's 503.
+ */
 function protocolServerError(path: string, o: Outcome): boolean {
-  if (o.status === 500 && /\/ask_agent(\?|$)/.test(path) && !o.body.includes('error_id')) return true;
+  if (o.status === 500 && /\/ask_agent(\?|$)/.test(path) && /^\{"detail":"Internal Server Error","error_id":"[0-9a-f]+"\}$/.test(o.body)) return true;
   return o.status === 503 && o.body.includes('Too many running conversations');
 }
 

@@ -12,14 +12,15 @@ import {
   API_VERSION, AgentWorkspace, AgentWorkspaceSpec, AgentWorkspaceStatus, KIND, Reason, durationMs,
   type AgentWorkspaceStatus as Status,
 } from '../api/agentworkspace.js';
-import { WORKSPACE_LABEL, parseKey } from '../controller/keys.js';
+import { WORKSPACE_LABEL, parseKey } from '../api/keys.js';
 import { pathOf, resourcePath, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isAlreadyExists, isConflict, isNotFound, statusCodeOf } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import {
   CONTAINER_NAME, SPEC_HASH_ANNOTATION, canonicalJson, desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret,
   names, sessionKeyRef, workspaceUrl, type DesiredSettings,
 } from './desired.js';
-import { TerminalError, isAlreadyExists, isConflict, isNotFound, statusCodeOf } from './errors.js';
+import { TerminalError } from './errors.js';
 import { computeStatus, readyCondition, rfc3339, type PodView, type StatusInput } from './status.js';
 
 /** Read-only views of the informer caches (objects must not be modified). */

@@ -1,0 +1,121 @@
+// Request contracts checked the FastAPI way: `parseOrThrow` parses with a zod schema or throws a
+// ValidationError whose issues are FastAPI's `{loc, msg, type}` (the 422 body http/errors.ts sends). Used by
+// the HTTP routes and by the services that validate what a route hands them (an agent spec after the server's
+// credentials are applied).
+import type { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './errors.js';
+
+/** The fields of a zod issue (raw or final) that pick FastAPI's type and message. */
+interface IssueFacts {
+  code?: string;
+  expected?: string;
+  received?: string;
+  origin?: string;
+  format?: string;
+  maximum?: unknown;
+  minimum?: unknown;
+  inclusive?: boolean;
+  divisor?: unknown;
+  values?: readonly unknown[];
+  options?: readonly unknown[];
+  note?: string;
+  input?: unknown;
+}
+
+const TYPE_BY_EXPECTED: Record<string, [type: string, msg: string]> = {
+  string: ['string_type', 'Input should be a valid string'],
+  number: ['float_type', 'Input should be a valid number'],
+  int: ['int_type', 'Input should be a valid integer'],
+  boolean: ['bool_type', 'Input should be a valid boolean'],
+  object: ['dict_type', 'Input should be a valid dictionary'],
+  record: ['dict_type', 'Input should be a valid dictionary'],
+  array: ['list_type', 'Input should be a valid list'],
+  null: ['none_required', 'Input should be None'],
+};
+
+const PARSING_BY_FORMAT: Record<string, string> = { uuid: 'UUID', datetime: 'datetime', date: 'date', time: 'time', url: 'URL' };
+
+/** Allowed values as pydantic lists them: `'a', 'b' or 'c'`. Values come from the schema, never the input. */
+function allowed(values: readonly unknown[]): string {
+  const shown = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v)));
+  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}` : (shown[0] ?? '');
+}
+
+/**
+ * FastAPI's `type` and `msg` for a zod issue: a closed mapping from issue codes, with `value_error` for the
+ * rest. The message never quotes the input (it may be a secret); `missing` is told apart from a wrong type by
+ * the input being absent, which needs the issue's `input` (parse with `reportInput`).
+ */
+function describeIssue(issue: IssueFacts): { type: string; msg: string } {
+  const bound = (key: 'maximum' | 'minimum') => String(issue[key]);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.input === undefined) return { type: 'missing', msg: 'Field required' };
+      if (issue.expected === 'number' && issue.received === 'NaN') {
+        return { type: 'float_parsing', msg: 'Input should be a valid number, unable to parse string as a number' };
+      }
+      if (issue.expected === 'int' && typeof issue.input === 'number' && !Number.isInteger(issue.input)) {
+        return { type: 'int_from_float', msg: 'Input should be a valid integer, got a number with a fractional part' };
+      }
+      const [type, msg] = TYPE_BY_EXPECTED[issue.expected ?? ''] ?? ['value_error', `Input should be a valid ${issue.expected}`];
+      return { type, msg };
+    }
+    case 'too_big':
+      if (issue.origin === 'string') return { type: 'string_too_long', msg: `String should have at most ${bound('maximum')} characters` };
+      if (issue.origin === 'number' || issue.origin === 'bigint') {
+        return issue.inclusive
+          ? { type: 'less_than_equal', msg: `Input should be less than or equal to ${bound('maximum')}` }
+          : { type: 'less_than', msg: `Input should be less than ${bound('maximum')}` };
+      }
+      return { type: 'too_long', msg: `List should have at most ${bound('maximum')} items` };
+    case 'too_small':
+      if (issue.origin === 'string') return { type: 'string_too_short', msg: `String should have at least ${bound('minimum')} characters` };
+      if (issue.origin === 'number' || issue.origin === 'bigint') {
+        return issue.inclusive
+          ? { type: 'greater_than_equal', msg: `Input should be greater than or equal to ${bound('minimum')}` }
+          : { type: 'greater_than', msg: `Input should be greater than ${bound('minimum')}` };
+      }
+      return { type: 'too_short', msg: `List should have at least ${bound('minimum')} items` };
+    case 'invalid_value':
+      return (issue.values?.length ?? 0) > 1
+        ? { type: 'enum', msg: `Input should be ${allowed(issue.values ?? [])}` }
+        : { type: 'literal_error', msg: `Input should be ${allowed(issue.values ?? [])}` };
+    case 'invalid_format': {
+      const name = PARSING_BY_FORMAT[issue.format ?? ''];
+      if (name) return { type: `${issue.format}_parsing`, msg: `Input should be a valid ${name}` };
+      return { type: 'string_pattern_mismatch', msg: `String should match the ${issue.format ?? 'expected'} format` };
+    }
+    case 'not_multiple_of':
+      return { type: 'multiple_of', msg: `Input should be a multiple of ${String(issue.divisor)}` };
+    case 'unrecognized_keys':
+      return { type: 'extra_forbidden', msg: 'Extra inputs are not permitted' };
+    case 'invalid_union':
+      if (issue.note === 'No matching discriminator') {
+        return { type: 'union_tag_invalid', msg: `Input tag does not match any of the expected tags: ${allowed(issue.options ?? [])}` };
+      }
+      return { type: 'value_error', msg: 'Input does not match any of the allowed types' };
+    default:
+      return { type: 'value_error', msg: 'Value error' };
+  }
+}
+
+/**
+ * Parses `value` with `schema` or throws a ValidationError (422) whose locations start with `source`
+ * ("body", "query" or "path"), as FastAPI reports them. Messages a schema sets itself win over FastAPI's
+ * (zod ranks schema-level errors above the per-parse map); a missing field always reads "Field required".
+ * The issues' `input` is only read to tell missing from mistyped and is never sent.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, source: 'body' | 'query' | 'path'): z.output<S> {
+  const result = schema.safeParse(value, {
+    reportInput: true,
+    error: (issue) => (issue.code === 'custom' ? undefined : describeIssue(issue as IssueFacts).msg),
+  });
+  if (result.success) return result.data;
+  throw new ValidationError(result.error.issues.flatMap((issue): ValidationIssue[] => {
+    const loc = [source, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const { type, msg } = describeIssue(issue as IssueFacts);
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ loc: [...loc, key], msg: issue.message, type }));
+    return [{ loc, msg: type === 'missing' ? msg : issue.message, type }];
+  }));
+}
+
