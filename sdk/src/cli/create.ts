@@ -11,7 +11,7 @@ import { configFile, loadConfig, readKeyFile, saveConfig, WorkspaceNameSchema, t
 import { act, seconds, withJson, withKubernetes, type Context, type KubernetesOptions } from './command.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { paint, writeJson, writeLine, type Io } from './io.js';
+import { paint, warn, writeJson, writeLine, type Io } from './io.js';
 import type { CreateOutput } from './output.js';
 import { checkName, kubernetes } from './target.js';
 
@@ -61,8 +61,7 @@ async function createUrl(io: Io, o: CreateOptions, url: string): Promise<number>
   const parsed = new URL(url);
   const name = o.name ? checkName(o.name) : derivedName(`${parsed.hostname}-${parsed.port}`);
   const keyFile = o.keyFile ? resolve(io.cwd, o.keyFile) : undefined;
-  const warn = (message: string) => writeLine(io.stderr, paint(io.stderr, 'yellow', `agentws: warning: ${message}`));
-  const sessionApiKey = keyFile ? readKeyFile(keyFile, name, warn) : undefined;
+  const sessionApiKey = keyFile ? readKeyFile(keyFile, name, (m) => warn(io, m)) : undefined;
   // One authenticated, read-only call: the URL answers and the key is accepted.
   await new RemoteWorkspace({ url, sessionApiKey, maxRetries: 0 }).http.request('GET', '/api/conversations/count', { schema: z.number() });
   remember(io, name, { kind: 'url', url, ...(keyFile ? { keyFile } : {}), ...(o.workingDir ? { workingDir: o.workingDir } : {}) });

@@ -1,13 +1,12 @@
 // agentws delete NAME: a config file entry is forgotten (the directory or the server stays); an AgentWorkspace
 // is deleted, whatever its state (its pod, Service, Secret and Delete-policy volume go with it).
 import type { Command } from 'commander';
-import { configFile, loadConfig, saveConfig } from './config.js';
+import { loadConfig, saveConfig } from './config.js';
 import { act, withJson, withKubernetes, type Context, type KubernetesOptions } from './command.js';
-import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { writeJson, writeLine } from './io.js';
 import type { DeleteOutput } from './output.js';
-import { checkName, hasKubeconfig, kubernetes } from './target.js';
+import { checkName, hasKubeconfig, kubernetes, noSuchWorkspace } from './target.js';
 
 export function registerDelete(program: Command, ctx: Context): void {
   const cmd = withKubernetes(withJson(program.command('delete').alias('rm')
@@ -24,12 +23,9 @@ export function registerDelete(program: Command, ctx: Context): void {
       saveConfig(io.env, config);
       out = { name, kind: entry.kind, deleted: false };
     } else {
-      const notFound = `no workspace "${name}": not in ${configFile(io.env)}`;
-      if (!hasKubeconfig(o, io.env)) throw new CliError(`${notFound}, and no kubeconfig to look in Kubernetes`);
+      if (!hasKubeconfig(o, io.env)) throw noSuchWorkspace(name, o, io.env, false);
       const { KubernetesWorkspace } = await kubernetes();
-      if (!(await KubernetesWorkspace.delete({ name, namespace: o.namespace, kubeconfig: o.kubeconfig }))) {
-        throw new CliError(`${notFound} nor an AgentWorkspace in namespace ${o.namespace ?? '(the kubeconfig\'s)'}`);
-      }
+      if (!(await KubernetesWorkspace.delete({ name, namespace: o.namespace, kubeconfig: o.kubeconfig }))) throw noSuchWorkspace(name, o, io.env, true);
       out = { name, kind: 'kubernetes', deleted: true };
     }
     if (o.json) writeJson(io.stdout, out);

@@ -27,3 +27,6 @@ export const writeLine = (stream: Io['stdout'], line: string): void => {
 export const writeJson = (stream: Io['stdout'], value: unknown): void => {
   stream.write(`${JSON.stringify(value)}\n`);
 };
+
+/** A warning on stderr: `agentws: warning: …`. */
+export const warn = (io: Pick<Io, 'stderr'>, message: string): void => writeLine(io.stderr, paint(io.stderr, 'yellow', `agentws: warning: ${message}`));

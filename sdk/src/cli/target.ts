@@ -10,7 +10,7 @@ import { KubernetesAPIError } from '../kubernetes/errors.js';
 import type { ReadyProgress } from '../kubernetes/wait-ready.js';
 import { configFile, loadConfig, readKeyFile, WorkspaceNameSchema, type WorkspaceEntry } from './config.js';
 import { CliError } from './errors.js';
-import { paint, writeLine, type Io } from './io.js';
+import { paint, warn, writeLine, type Io } from './io.js';
 
 /** The flags that say where Kubernetes workspaces are. */
 export interface KubernetesFlags {
@@ -43,9 +43,14 @@ export function checkName(name: string): string {
 /** A workspace of the config file, connected. */
 export function fromEntry(name: string, entry: WorkspaceEntry, io: Io): Target {
   if (entry.kind === 'local') return { name, kind: 'local', workspace: new LocalWorkspace(entry.dir) };
-  const warn = (message: string) => writeLine(io.stderr, paint(io.stderr, 'yellow', `agentws: warning: ${message}`));
-  const sessionApiKey = entry.keyFile ? readKeyFile(entry.keyFile, name, warn) : undefined;
+  const sessionApiKey = entry.keyFile ? readKeyFile(entry.keyFile, name, (m) => warn(io, m)) : undefined;
   return { name, kind: 'url', workspace: new RemoteWorkspace({ url: entry.url, sessionApiKey, workingDir: entry.workingDir }) };
+}
+
+/** The error for a name that is neither in the config file nor (`lookedInKubernetes`) an AgentWorkspace. */
+export function noSuchWorkspace(name: string, flags: KubernetesFlags, env: NodeJS.ProcessEnv, lookedInKubernetes: boolean, cause?: unknown): CliError {
+  const kube = lookedInKubernetes ? ` nor an AgentWorkspace in namespace ${flags.namespace ?? '(the kubeconfig\'s)'}` : ', and there is no kubeconfig to look in Kubernetes';
+  return new CliError(`no workspace "${name}": not in ${configFile(env)}${kube}; see agentws list`, undefined, { cause });
 }
 
 /** Prints the Ready conditions a Kubernetes workspace passes through while a command waits for it. */
@@ -61,15 +66,14 @@ export async function openWorkspace(name: string, flags: KubernetesFlags, io: Io
   checkName(name);
   const entry = loadConfig(io.env).workspaces[name];
   if (entry) return fromEntry(name, entry, io);
-  const notFound = (where: string) => `no workspace "${name}": not in ${configFile(io.env)}${where}; see agentws list`;
-  if (!hasKubeconfig(flags, io.env)) throw new CliError(notFound(' and no kubeconfig to look in Kubernetes'));
+  if (!hasKubeconfig(flags, io.env)) throw noSuchWorkspace(name, flags, io.env, false);
   const { KubernetesWorkspace } = await kubernetes();
   try {
     const workspace = await KubernetesWorkspace.attach({ name, namespace: flags.namespace, kubeconfig: flags.kubeconfig, keepAlive: true, onProgress: waitingProgress(io) });
     return { name, kind: 'kubernetes', workspace };
   } catch (err) {
     if (err instanceof KubernetesAPIError && err.status === 404) {
-      throw new CliError(notFound(` nor an AgentWorkspace in namespace ${flags.namespace ?? '(the kubeconfig\'s)'}`), undefined, { cause: err });
+      throw noSuchWorkspace(name, flags, io.env, true, err);
     }
     throw err;
   }
