@@ -3,7 +3,6 @@
 // the newest one. Attaching only reads: it never starts, pauses or changes the conversation.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { resumeConversation } from '../conversation/start-conversation.js';
 import type { ExecutionStatus } from '../conversation/state.js';
 import { ConversationInfoSchema } from '../remote/protocol.js';
 import type { RemoteWorkspace } from '../workspace/remote-workspace.js';
@@ -33,6 +32,7 @@ export function registerAttach(program: Command, ctx: Context): void {
     try {
       if (target.kind === 'local') throw new CliError(`${name} is a local workspace: its conversations live in the agentws run that started them; attach follows conversations on an agent server`);
       const workspace = target.workspace as RemoteWorkspace;
+      const { resumeConversation } = await import('../conversation/start-conversation.js'); // as in run.ts
       const conversation = await resumeConversation({ workspace, conversationId: conversationId ?? await newestConversation(workspace, name) });
       try {
         const printer = new ConversationPrinter(io, Boolean(o.json), name);

@@ -4,7 +4,6 @@
 // stays out of the process list); with none, an agent server uses its own (a Kubernetes workspace's LLM Secret).
 import type { Command } from 'commander';
 import type { AgentSpecInput } from '../agent/agent-spec.js';
-import { startConversation } from '../conversation/start-conversation.js';
 import { act, positiveInt, withJson, withKubernetes, type Context, type KubernetesOptions } from './command.js';
 import { ConversationPrinter } from './conversation-stream.js';
 import { UsageError } from './errors.js';
@@ -46,6 +45,8 @@ With --json: JSON lines, {"type":"conversation"}, then {"type":"event","event":â
     try {
       const agent = agentFor(o, io.env, target);
       const { LLM_API_KEY: _key, ...toolEnvironment } = io.env;
+      // Loaded here, not at start: with the LLM clients it is most of agentws's start-up time.
+      const { startConversation } = await import('../conversation/start-conversation.js');
       const conversation = await startConversation({
         agent, workspace: target.workspace, toolEnvironment, ...(o.maxIterations ? { max_iterations: o.maxIterations } : {}),
       });
