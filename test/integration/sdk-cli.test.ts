@@ -1,7 +1,7 @@
 // The real agentws bin, as a child process, against the real agent server (--url with a key file): every
 // command's --json output parses with its schema (sdk/src/cli/output.ts), run streams while the agent works
-// and exits with the status's code, exec passes the exit code through, cp copies both ways, attach replays a
-// conversation, a wrong key and a bad flag fail with their exit codes, and the config file never holds the key.
+// and exits with the status's code, attach follows a running conversation and replays a finished one, exec passes
+// the exit code through, cp copies both ways, a wrong key and a bad flag fail with their exit codes, and the config file never holds the key.
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,9 +83,17 @@ describe('agentws against an agent server', () => {
     // The command is on stdout while it still waits: the output is streamed, not printed at the end.
     await waitFor(() => run.stdout().includes('$ until [ -f go ]'), 'the command to be printed while it runs', { failOn: run.exited });
     expect(run.child.exitCode).toBeNull();
+    // attach (the newest conversation: this one) replays it so far and follows it to its end.
+    const follower = startAgentws(['attach', 'dev'], env);
+    await waitFor(() => follower.stdout().includes('$ until [ -f go ]'), 'attach to print the running command', { failOn: follower.exited });
+    expect(follower.child.exitCode).toBeNull();
     writeFileSync(join(dir, 'go'), '');
     const r = await run.done;
     expect(r.code).toBe(0);
+    const followed = await follower.done;
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('agent notes written');
+    expect(followed.stdout.trim().split('\n').at(-1)).toBe('── finished (exit 0)');
     expect(r.stdout).toContain('user  write notes');
     expect(r.stdout).toContain('  released');
     expect(r.stdout).toContain(`--- /dev/null\n+++ ${dir}/notes.md\n@@ -1,0 +1,1 @@\n+first`);

@@ -36,8 +36,6 @@ export interface KubernetesWorkspaceInfo {
   ready: { status: string; reason: string | undefined; message: string | undefined } | undefined;
   /** status.url: the in-cluster URL. */
   clusterUrl: string | undefined;
-  /** metadata.creationTimestamp (RFC 3339). */
-  created: string | undefined;
 }
 
 interface Connection {
@@ -144,7 +142,7 @@ export class KubernetesWorkspace extends RemoteWorkspace {
     const o = ListKubernetesWorkspacesOptionsSchema.parse(options);
     const kc = loadKubeConfig(o.kubeconfig);
     const namespace = o.namespace ?? defaultNamespace(kc);
-    let list: { items?: Array<AgentWorkspaceObject & { metadata?: { creationTimestamp?: string } }> };
+    let list: { items?: AgentWorkspaceObject[] };
     try {
       list = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as typeof list;
     } catch (err) {
@@ -157,7 +155,6 @@ export class KubernetesWorkspace extends RemoteWorkspace {
         namespace,
         ready: ready ? { status: ready.status, reason: ready.reason, message: ready.message } : undefined,
         clusterUrl: obj.status?.url,
-        created: obj.metadata?.creationTimestamp,
       };
     });
   }
