@@ -143,10 +143,13 @@ agentws cp "$WORKSPACE:fizzbuzz.sh" "$TMP/fizzbuzz.sh" --namespace "$NS"
 cat "$TMP/fizzbuzz.sh"
 
 say "Try next"
+bin_path=""; [ -z "${DEMO_KUBECONFIG:-}" ] && bin_path=" PATH=$BIN_DIR:\$PATH"
 cat <<EOF
-  DEMO_KEEP=1 make demo                      keep the workspace, then:
-  kubectl get aw -n $NS                       the workspace: Ready, URL, age (KUBECONFIG=$KUBECONFIG)
-  agentws run $WORKSPACE --namespace $NS "…"   another task in the same workspace (LLM_MODEL / LLM_API_KEY / LLM_BASE_URL)
-  agentws exec $WORKSPACE --namespace $NS -- git log --oneline
-  examples/sdk-conversation.ts               the same from TypeScript (KubernetesWorkspace)
+  DEMO_KEEP=1 make demo                    the same, and the workspace stays for what follows
+  export KUBECONFIG=$KUBECONFIG$bin_path
+  kubectl get aw -n $NS                    Ready, URL and age of every workspace
+  npx agentws run $WORKSPACE -n $NS "add a test for fizzbuzz.sh"     (a real model: LLM_MODEL, LLM_API_KEY, LLM_BASE_URL)
+  npx agentws exec $WORKSPACE -n $NS -- git log --oneline
+  npx agentws delete $WORKSPACE -n $NS
+  AGENTWORKSPACE_NAMESPACE=$NS node --import tsx examples/sdk-conversation.ts    the same from TypeScript
 EOF

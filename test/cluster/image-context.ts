@@ -32,7 +32,7 @@ function copyPublished(src: string, dest: string): void {
 /** Where a workspace package lands: the packaged one in its own directory, siblings under node_modules/<name>. */
 function workspaceDest(dir: string): string {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
-  return manifest.name === pkgName ? join(out, basename(relative(root, dir))) : join(out, 'node_modules', manifest.name);
+  return manifest.name === pkgName ? join(out!, basename(relative(root!, dir))) : join(out!, 'node_modules', manifest.name);
 }
 
 for (const line of parseable.split('\n')) {
