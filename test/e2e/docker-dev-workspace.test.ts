@@ -1,7 +1,7 @@
 // DockerDevWorkspace against podman's Docker-compatible API: a user's toolchain image (the project's local Debian base
 // without node, plus a marker: test/e2e/docker/toolchain.Containerfile) gets the agent server built on top, the build
 // streaming its output; the shared example script runs unchanged in it with the toolchain in reach; a second create
-// finds the image by the base's digest and the server image and builds nothing.
+// finds the image by the base's digest and the server image and builds nothing, as `agentws create --docker-dev` does.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { startScriptedOpenAIServer, type AgentSpecInput } from '@agentworkspace/
 import { DockerBuildError, DockerDevWorkspace, DockerImageNotFoundError, DockerWorkspace, type BuildProgress } from '@agentworkspace/sdk/docker';
 import { LABEL_BASE_ID } from '../../sdk/src/docker/dev-image.js';
 import { REPORT_TEXT, runExample } from '../../examples/sdk-conversation.js';
+import { agentws, freshEnv } from '../../sdk/src/cli/cli.testkit.js';
+import { CreateOutputSchema } from '@agentworkspace/sdk/cli/output';
 import { ensureImage, run, SERVER_IMAGE } from '../support/cluster.js';
 import { describeWithDocker, usePodmanDockerService } from '../support/docker-engine.js';
 import { ROOT } from '../support/server.js';
@@ -66,6 +68,15 @@ describeWithDocker('DockerDevWorkspace', () => {
       expect(result).toMatchObject({ status: 'finished', lines: '1' });
       expect(readFileSync(copy, 'utf8').trim()).toBe(REPORT_TEXT);
       expect(model.player.violations).toEqual([]);
+
+      // agentws create --docker-dev finds the same image; exec runs in the toolchain; delete removes the container.
+      const env = freshEnv({ DOCKER_HOST: process.env.DOCKER_HOST });
+      const created = await agentws(['create', '--docker-dev', baseImage, '--image', SERVER_IMAGE, '--name', 'dev', '--json'], env);
+      expect(created).toMatchObject({ code: 0 });
+      expect(CreateOutputSchema.parse(JSON.parse(created.stdout))).toMatchObject({ kind: 'docker', image: first.image.tag });
+      expect(created.stderr).not.toMatch(/STEP|Step/);
+      expect(await agentws(['exec', 'dev', '--', 'cat', '/opt/toolchain/VERSION'], env)).toMatchObject({ code: 0, stdout: 'toolchain 1.0\n' });
+      expect(await agentws(['delete', 'dev'], env)).toMatchObject({ code: 0 });
 
       const built: BuildProgress[] = [];
       const second = await DockerDevWorkspace.create({ baseImage, serverImage: SERVER_IMAGE, onBuildProgress: (p) => built.push(p) });

@@ -3,7 +3,7 @@
 // host.docker.internal). The shared example script runs unchanged; a host folder mounted at /workspace gets the
 // agent's files owned by the folder's owner; close() removes the container, keepAlive keeps it; a missing image,
 // a server that exits and a taken port fail with their classes and leave no container; a SIGKILLed owner's
-// container is reaped by the next create.
+// container is reaped by the next create. `agentws create --docker` keeps one running for exec/list/delete.
 import { spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -16,6 +16,8 @@ import {
   ContainerExitedError, DockerDaemonError, DockerImageNotFoundError, DockerWorkspace, LABEL_MANAGED, PortInUseError,
 } from '@agentworkspace/sdk/docker';
 import { REPORT_TEXT, runExample } from '../../examples/sdk-conversation.js';
+import { agentws, freshEnv } from '../../sdk/src/cli/cli.testkit.js';
+import { CreateOutputSchema, DeleteOutputSchema, ExecOutputSchema, ListOutputSchema } from '@agentworkspace/sdk/cli/output';
 import { ensureImage, SERVER_IMAGE } from '../support/cluster.js';
 import { describeWithDocker, usePodmanDockerService } from '../support/docker-engine.js';
 import { NODE, ROOT } from '../support/server.js';
@@ -155,6 +157,31 @@ describeWithDocker('DockerWorkspace', () => {
       expect(await managedNamed(docker(), 'aw-test-port')).toEqual([]);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('agentws create --docker keeps a container for later commands (the key in a 0600 file); list shows it running; delete removes it', async () => {
+    await ensureImage('server');
+    const env = freshEnv({ DOCKER_HOST: process.env.DOCKER_HOST });
+    const project = scratch('cli-project');
+    chownSync(project, 10001, 10001);
+    const created = await agentws(['create', '--docker', '--image', SERVER_IMAGE, '--name', 'box', '--mount', `${project}:/workspace`, '--json'], env);
+    expect(created).toMatchObject({ code: 0 });
+    const out = CreateOutputSchema.parse(JSON.parse(created.stdout));
+    expect(out).toMatchObject({ name: 'box', kind: 'docker', image: SERVER_IMAGE, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    expect(statSync(out.keyFile!).mode & 0o777).toBe(0o600);
+    try {
+      const exec = await agentws(['exec', 'box', '--json', '--', 'bash', '-c', 'id -u; echo hi > hello.txt'], env);
+      expect(ExecOutputSchema.parse(JSON.parse(exec.stdout))).toMatchObject({ exitCode: 0, stdout: '10001\n' });
+      expect(readFileSync(join(project, 'hello.txt'), 'utf8')).toBe('hi\n');
+      const list = await agentws(['list', '--json'], env);
+      expect(ListOutputSchema.parse(JSON.parse(list.stdout)).workspaces).toEqual([{ name: 'box', kind: 'docker', url: out.url, status: 'running' }]);
+      const deleted = await agentws(['delete', 'box', '--json'], env);
+      expect(DeleteOutputSchema.parse(JSON.parse(deleted.stdout))).toEqual({ name: 'box', kind: 'docker', deleted: true });
+      expect(await exists(docker(), out.containerId!)).toBe(false);
+      expect(ListOutputSchema.parse(JSON.parse((await agentws(['list', '--json'], env)).stdout)).workspaces).toEqual([]);
+    } finally {
+      if (await exists(docker(), out.containerId!)) await docker().getContainer(out.containerId!).remove({ force: true });
     }
   });
 

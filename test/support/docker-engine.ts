@@ -15,7 +15,7 @@ import { waitFor } from './wait.js';
 export const PODMAN_INSTALLED = spawnSync('podman', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** `describe`, or `describe.skip` without podman outside CI (under CI=true the suite runs and fails in setup). */
-export const describeWithDocker: typeof describe = PODMAN_INSTALLED || process.env.CI === 'true' ? describe : describe.skip;
+export const describeWithDocker: (name: string, fn: () => void) => void = PODMAN_INSTALLED || process.env.CI === 'true' ? describe : describe.skip;
 
 /** An idle service exits by itself after this long, so one orphaned by a killed test run does not stay. */
 const IDLE_TIMEOUT_S = 600;

@@ -88,6 +88,23 @@ export class DockerWorkspace extends RemoteWorkspace {
     return new DockerWorkspace(await startServer(engine, o, o.image, logger), o, logger);
   }
 
+  /** Stops and removes a container (one kept alive, e.g. by `agentws create --docker`); false when there is none. */
+  static async remove(containerId: string, seams: DockerWorkspaceSeams = {}): Promise<boolean> {
+    const engine = await connectEngine(seams.docker);
+    return removeContainer(engine.docker, containerId, engine.endpoint, silentLogger, true);
+  }
+
+  /** A container's state (running, exited, paused…), or undefined when there is none. */
+  static async state(containerId: string, seams: DockerWorkspaceSeams = {}): Promise<string | undefined> {
+    const engine = await connectEngine(seams.docker);
+    try {
+      return (await engine.docker.getContainer(containerId).inspect()).State.Status;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw errorFromDocker(err, `inspect container ${containerId.slice(0, 12)}`, engine.endpoint);
+    }
+  }
+
   /** Stops (SIGTERM, then 10 s) and removes the container unless keepAlive. Idempotent. */
   override async close(): Promise<void> {
     if (this.closed) return;
@@ -146,8 +163,8 @@ export async function startServer(engine: Engine, o: ParsedDockerWorkspaceOption
   }
 }
 
-/** Stops and removes a container; a missing one is fine. `strict` rethrows other failures. */
-async function removeContainer(docker: Docker, id: string, endpoint: string, logger: Logger, strict = false): Promise<void> {
+/** Stops and removes a container; false when it was not there. `strict` rethrows other failures. */
+async function removeContainer(docker: Docker, id: string, endpoint: string, logger: Logger, strict = false): Promise<boolean> {
   const container = docker.getContainer(id);
   try {
     await container.stop({ t: 10 }).catch((err: unknown) => {
@@ -155,10 +172,12 @@ async function removeContainer(docker: Docker, id: string, endpoint: string, log
       if (status !== 304 && status !== 404) throw err;
     });
     await container.remove({ force: true });
+    return true;
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return;
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
     const classified = errorFromDocker(err, `remove container ${id.slice(0, 12)}`, endpoint);
     if (strict) throw classified;
     logger.warn({ container: id.slice(0, 12), err: String(classified) }, 'could not remove the container');
+    return false;
   }
 }
