@@ -89,7 +89,7 @@ function parseMount(io: Io, value: string): { source: string; target: string; re
 async function createDocker(io: Io, o: CreateOptions): Promise<number> {
   const name = o.name ? checkName(o.name) : `docker-${randomBytes(3).toString('hex')}`;
   if (loadConfig(io.env).workspaces[name]) throw new CliError(`a workspace "${name}" is already in ${configFile(io.env)}; agentws delete ${name} first, or pick another --name`);
-  const { DockerWorkspace, DockerDevWorkspace } = await docker();
+  const { DockerWorkspace, DockerDevWorkspace, DEFAULT_SERVER_IMAGE } = await docker();
   const common = {
     name: `agentws-${name}`, keepAlive: true, mounts: (o.mount ?? []).map((m) => parseMount(io, m)),
     ...(o.port ? { hostPort: o.port } : {}), ...(o.timeout ? { readyTimeoutMs: Math.round(o.timeout * 1000) } : {}),
@@ -104,7 +104,7 @@ async function createDocker(io: Io, o: CreateOptions): Promise<number> {
   } else {
     dim(`starting a container${o.image ? ` of ${o.image}` : ''}…`);
     workspace = await DockerWorkspace.create({ ...common, ...(o.image ? { image: o.image } : {}) });
-    image = o.image ?? (await docker()).DEFAULT_SERVER_IMAGE;
+    image = o.image ?? DEFAULT_SERVER_IMAGE;
   }
   const keyFile = dockerKeyFile(io.env, name);
   try {

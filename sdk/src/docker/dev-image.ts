@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../logger.js';
 import type { Engine } from './engine.js';
-import { DockerBuildError, engineMessage, errorFromDocker } from './errors.js';
+import { DockerBuildError, engineMessage, errorFromDocker, isNoDaemon } from './errors.js';
 
 export const DEV_IMAGE_REPO = 'localhost/agentworkspace/dev-server';
 /** Where the server goes in the dev image: out of the way of a base image's own /app. */
@@ -68,7 +68,6 @@ interface BuildEvent {
   stream?: string;
   status?: string;
   error?: string;
-  errorDetail?: { message?: string };
 }
 
 /**
@@ -116,10 +115,8 @@ export async function buildDevImage(
       });
     });
   } catch (err) {
+    if (isNoDaemon(err)) throw errorFromDocker(err, `build ${tag}`, engine.endpoint);
     const said = (err as BuildEvent).error ?? engineMessage(err);
-    if (!(err as BuildEvent).error && (err as { statusCode?: number }).statusCode === undefined && (err as { code?: string }).code) {
-      throw errorFromDocker(err, `build ${tag}`, engine.endpoint);
-    }
     throw new DockerBuildError(
       `Building the dev image on ${input.baseImage} failed: ${said}. The base must be Linux with glibc and a shell (Debian, Ubuntu, a python or golang image). Last lines:\n${lines.join('\n')}`,
       tag, lines.join('\n'), { cause: err },

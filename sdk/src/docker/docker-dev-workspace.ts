@@ -28,7 +28,7 @@ export class DockerDevWorkspace extends DockerWorkspace {
     const base = await ensureImage(engine, o.baseImage, o.pull, o.platform, logger);
     const server = await ensureImage(engine, o.serverImage, o.pull, o.platform, logger);
     const image = await buildDevImage(engine, { baseImage: o.baseImage, serverImage: o.serverImage, base, server, platform: o.platform }, o.onBuildProgress ?? (() => {}), logger);
-    const started = await startServer(engine, { ...o, image: image.tag, pull: 'never' }, image.tag, logger);
+    const started = await startServer(engine, { ...o, image: image.tag, pull: 'never' }, logger);
     return new DockerDevWorkspace(started, o, logger, image);
   }
 }

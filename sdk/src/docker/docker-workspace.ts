@@ -85,7 +85,7 @@ export class DockerWorkspace extends RemoteWorkspace {
     const o = DockerWorkspaceOptionsSchema.parse(options);
     const logger = o.logger ?? silentLogger;
     const engine = await connectEngine(seams.docker);
-    return new DockerWorkspace(await startServer(engine, o, o.image, logger), o, logger);
+    return new DockerWorkspace(await startServer(engine, o, logger), o, logger);
   }
 
   /** Stops and removes a container (one kept alive, e.g. by `agentws create --docker`); false when there is none. */
@@ -114,8 +114,9 @@ export class DockerWorkspace extends RemoteWorkspace {
   }
 }
 
-/** Everything of create() after connecting; DockerDevWorkspace passes the image it built. */
-export async function startServer(engine: Engine, o: ParsedDockerWorkspaceOptions, image: string, logger: Logger): Promise<StartedServer> {
+/** Everything of create() after connecting; DockerDevWorkspace passes the image it built as `o.image`. */
+export async function startServer(engine: Engine, o: ParsedDockerWorkspaceOptions, logger: Logger): Promise<StartedServer> {
+  const { image } = o;
   await reapStaleContainers(engine.docker, logger).catch((err: unknown) => {
     throw errorFromDocker(err, 'list containers', engine.endpoint);
   });
