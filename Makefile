@@ -12,8 +12,11 @@ setup: ## Install dependencies (Node 24 included) and build the packages
 build: ## Build the TypeScript packages
 	@source scripts/lib.sh && build_ts
 
-demo: ## Set up, start the agent server locally and show it answering
+demo: ## Set up, bring up the local cluster, install the chart, run a conversation in a workspace, clean up
 	@bash scripts/demo.sh
+
+demo-server: ## Set up, start the bare agent server locally (no Kubernetes) and show it answering
+	@bash scripts/demo-server.sh
 
 test: ## Install what tests need and run every tier (static, unit, integration, parity, cluster, e2e)
 	@bash scripts/test.sh
@@ -48,7 +51,7 @@ chart-files: ## Copy crds/ and operator/rbac.yaml into the Helm chart (a unit te
 	@rm -f $(CHART)/crds/*.yaml && cp crds/*.yaml $(CHART)/crds/ && cp operator/rbac.yaml $(CHART)/files/rbac.yaml
 	@echo "copied crds/*.yaml and operator/rbac.yaml into $(CHART)"
 
-.PHONY: help setup build demo test test-under-load unit integration cluster-test e2e lint crds chart-files
+.PHONY: help setup build demo demo-server test test-under-load unit integration cluster-test e2e lint crds chart-files
 
 cluster-up: ## Start the local test Kubernetes (builds its binaries on first use); kubeconfig in .local/cluster/
 	@bash test/cluster/cluster.sh up

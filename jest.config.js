@@ -7,7 +7,9 @@ const common = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   moduleNameMapper: {
     '^@agentworkspace/sdk$': '<rootDir>/sdk/src/index.ts',
-    '^@agentworkspace/sdk/(.*)$': '<rootDir>/sdk/src/$1.ts',
+    // The package's entry points only (sdk/package.json "exports"): a deep import fails here as it would installed.
+    '^@agentworkspace/sdk/(remote|kubernetes|docker|git)$': '<rootDir>/sdk/src/$1.ts',
+    '^@agentworkspace/sdk/cli/output$': '<rootDir>/sdk/src/cli/output.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

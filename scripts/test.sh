@@ -35,6 +35,7 @@ for tier in "${tiers[@]}"; do
       ok=0; fail=0
       if eslint . ; then ok=$((ok+1)); else fail=$((fail+1)); echo "eslint reported problems"; fi
       if tsc -p tsconfig.json; then ok=$((ok+1)); else fail=$((fail+1)); echo "tsc reported type errors"; fi
+      if npm run --silent lint:deps; then ok=$((ok+1)); else fail=$((fail+1)); echo "dependency-cruiser found an import circle or an import up a layer"; fi
       echo "static: $ok passed, $fail failed"
       [ $fail -eq 0 ] ;;
     parity)

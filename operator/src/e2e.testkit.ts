@@ -19,7 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND } from './api/agentworkspace.js';
 import { KubeClient, resourcePath, type KubeObject } from './kube/client.js';
-import { isConflict, isNotFound } from './reconcile/errors.js';
+import { isConflict, isNotFound } from './kube/errors.js';
 import { SERVER_IMAGE, ensureCluster, ensureImage, run } from '../../test/support/cluster.js';
 import { waitFor, type Truthy } from '../../test/support/wait.js';
 

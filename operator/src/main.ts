@@ -6,6 +6,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, loadConfig } from './config.js';
 import { Controller } from './controller/controller.js';
+import { kubeInformers } from './controller/informer.js';
 import { LeaderElector } from './controller/leader.js';
 import { portOf, startHealthServer } from './health.js';
 import { KubeClient } from './kube/client.js';
@@ -30,7 +31,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const client = new KubeClient(kubeConfig);
   const metrics = createMetrics();
   const controller = new Controller({
-    kubeConfig,
+    informers: kubeInformers(kubeConfig, client, log),
     client,
     log,
     metrics,

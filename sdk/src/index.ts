@@ -5,15 +5,17 @@
  */
 
 // Conversations
-export type { Conversation } from './conversation/conversation.js';
-export { ConversationStateError } from './conversation/conversation.js';
+export type { Conversation, ConversationSettings } from './conversation/conversation.js';
+export { ConversationSettingsSchema } from './conversation/conversation.js';
+export { ConversationStateError, ConversationNotFoundError, ConversationExistsError, EventNotFoundError } from './conversation/errors.js';
 export { LocalConversation, LocalConversationOptionsSchema } from './conversation/local-conversation.js';
-export type { LocalConversationOptions, OpenConversationOptions } from './conversation/local-conversation.js';
-export { EventLog } from './conversation/event-log.js';
+export type {
+  LocalConversationOptions, LocalConversationHooks, OpenConversationOptions, ForkOptions, StoredConversation,
+} from './conversation/local-conversation.js';
 export type { EventListener } from './conversation/event-listeners.js';
-export { ExecutionStatusSchema, TERMINAL_STATUSES, PersistedStateSchema } from './conversation/state.js';
+export { ExecutionStatusSchema, TERMINAL_STATUSES } from './conversation/state.js';
 export type { ExecutionStatus, PersistedState } from './conversation/state.js';
-export { conversationDir, eventFileName, loadEvents, writeJsonAtomic, PersistenceError } from './conversation/persistence.js';
+export { PersistenceError } from './conversation/persistence.js';
 export { SecretRegistry, SecretSourceSchema, SecretsSchema, SECRET_MASK } from './conversation/secrets.js';
 export type { SecretSource } from './conversation/secrets.js';
 

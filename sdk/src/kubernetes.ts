@@ -4,11 +4,14 @@
  * that the root one never loads @kubernetes/client-node.
  */
 export { KubernetesWorkspace, runsInCluster, GROUP, VERSION, PLURAL, SERVER_PORT } from './kubernetes/kubernetes-workspace.js';
-export type { KubernetesWorkspaceSeams } from './kubernetes/kubernetes-workspace.js';
+export type { KubernetesWorkspaceInfo, KubernetesWorkspaceSeams } from './kubernetes/kubernetes-workspace.js';
 export {
-  KubernetesWorkspaceOptionsSchema, AttachKubernetesWorkspaceOptionsSchema, ConnectModeSchema,
+  KubernetesWorkspaceOptionsSchema, AttachKubernetesWorkspaceOptionsSchema, ConnectModeSchema, ListKubernetesWorkspacesOptionsSchema,
+  DeleteKubernetesWorkspaceOptionsSchema,
 } from './kubernetes/options.js';
-export type { KubernetesWorkspaceOptions, AttachKubernetesWorkspaceOptions, ConnectMode } from './kubernetes/options.js';
+export type {
+  KubernetesWorkspaceOptions, AttachKubernetesWorkspaceOptions, ConnectMode, ListKubernetesWorkspacesOptions, DeleteKubernetesWorkspaceOptions,
+} from './kubernetes/options.js';
 export {
   KubernetesAPIError, WorkspaceImagePullError, WorkspaceNotReadyError, WorkspaceReadyTimeoutError, WorkspaceSpecError,
   WorkspaceStoppedError, WorkspaceUnschedulableError, TERMINAL_REASONS,

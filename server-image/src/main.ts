@@ -7,11 +7,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { KNOWN_TOOL_NAMES } from '@agentworkspace/sdk';
 import { BashService } from './bash/service.js';
 import { BashEventStore } from './bash/store.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
-import { conversationsExtension } from './conversations/extension.js';
 import { instrumentConversations } from './conversations/metrics.js';
+import { ConversationService } from './conversations/service.js';
+import { PathPolicy } from './files/paths.js';
+import { conversationRouteDocs, conversationsRouter } from './http/conversations-router.js';
 import { type ApiRouter, createApp, createDormantApp } from './http/app.js';
 import { endWithError } from './http/errors.js';
 import { IGNORED_INIT_FIELDS, InitService, initializedConfig } from './http/init-router.js';
@@ -21,6 +24,7 @@ import { type Metrics, createMetrics } from './metrics.js';
 import { ServerState } from './server-state.js';
 import { bashEventsSocket } from './ws/bash-events.js';
 import { SocketDispatcher } from './ws/dispatcher.js';
+import { eventsSocket } from './ws/events-socket.js';
 
 const SERVER_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -35,7 +39,7 @@ function inContainer(env: NodeJS.ProcessEnv): boolean {
   return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || env.container !== undefined;
 }
 
-/** What other parts of the product (conversations) add to the server. */
+/** What other parts of the product (conversations) add to the server: `startServer` runs without any. */
 export interface ServerExtensions {
   apiRouters?: ApiRouter[];
   registerSockets?: (sockets: SocketDispatcher) => void;
@@ -44,6 +48,42 @@ export interface ServerExtensions {
   placesOf?: ConversationLookup;
   /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
   shutdown?: () => Promise<void>;
+}
+
+/**
+ * Conversations as an extension: the service built from the configuration (its catalog read), its router, events
+ * socket and shutdown step. `toolEnvironment`: the agent's shell environment, without the server's secrets.
+ */
+async function conversationsExtension(config: Config, log: Logger, toolEnvironment: Record<string, string | undefined>): Promise<ServerExtensions & { service: ConversationService }> {
+  const service = new ConversationService({
+    conversationsPath: config.conversationsPath,
+    credentials: { model: config.llmModel, apiKey: config.llmApiKey, baseUrl: config.llmBaseUrl },
+    maxConcurrentRuns: config.maxConcurrentRuns,
+    idleTtlSeconds: config.conversationIdleTtlSeconds,
+    maxMessageBytes: config.maxMessageBytes,
+    paths: new PathPolicy(config.fileRoots),
+    toolEnvironment,
+    secretKey: config.secretKey ?? config.sessionApiKeys[0],
+    log: log.child({ component: 'conversations' }),
+  });
+  await service.start();
+  return {
+    service,
+    apiRouters: [{ path: 'conversations', router: conversationsRouter(service), docs: conversationRouteDocs }],
+    registerSockets: (sockets) => sockets.registerSocket(/^\/sockets\/events\/([^/]+)\/?$/, eventsSocket(service, {
+      maxSubscribers: config.wsMaxSubscribers,
+      maxLagEvents: config.wsMaxLagEvents,
+      highWaterBytes: config.wsHighWaterBytes,
+      pingIntervalMs: config.wsPingMs,
+    }), 'events'),
+    usableTools: () => [...KNOWN_TOOL_NAMES],
+    placesOf: (id) => {
+      const hosted = service.lookup(id);
+      const workspace = hosted?.dump().workspace as { working_dir?: unknown } | undefined;
+      return hosted && typeof workspace?.working_dir === 'string' ? { dir: hosted.dir, workingDir: workspace.working_dir } : undefined;
+    },
+    shutdown: () => service.shutdown(),
+  };
 }
 
 export interface RunningServer {

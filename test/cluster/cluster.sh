@@ -47,7 +47,11 @@ alive() {
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile")
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$(program_marker "$1")"
+  # No `tr | grep -q`: under pipefail, grep quitting at the first match can SIGPIPE tr and fail the check
+  # (seen under load with kube-apiserver's long command line: "exited while waiting" for a live process).
+  local cmdline
+  cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$(program_marker "$1")"* ]]
 }
 program_marker() { case $1 in node-agent) echo "agent-dist/main.js" ;; *) echo "$BIN_DIR/$1" ;; esac; }
 
@@ -216,7 +220,7 @@ up() {
   # A half-started or crashed cluster is torn down first: its etcd data and certificates go with it.
   if [ -d "$CLUSTER_DIR" ]; then log "found a stopped or unhealthy cluster; cleaning it up"; down; fi
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl helm coredns; do
-    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes ~12 min on 2 cores)"; bash "$here/build.sh"; break; }
+    [ -x "$BIN_DIR/$b" ] || { log "binaries missing; building (a cold build takes 15–35 min on 2 cores, depending on load)"; bash "$here/build.sh"; break; }
   done
   command -v podman >/dev/null || die "podman is not installed (run test/cluster/prepare.sh)"
   mkdir -p "$LOGS/pods" "$CLUSTER_DIR/pv" "$CLUSTER_DIR/pods"

@@ -29,16 +29,34 @@ function copyPublished(src: string, dest: string): void {
   for (const e of entries) if (existsSync(join(src, e))) cpSync(join(src, e), join(dest, e), { recursive: true });
 }
 
+/** Where a workspace package lands: the packaged one in its own directory, siblings under node_modules/<name>. */
+function workspaceDest(dir: string): string {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
+  return manifest.name === pkgName ? join(out!, basename(relative(root!, dir))) : join(out!, 'node_modules', manifest.name);
+}
+
 for (const line of parseable.split('\n')) {
   const path = line.trim();
-  if (!path.startsWith(rootModules)) continue; // the repository root itself
+  if (!path) continue;
+  if (!path.startsWith(rootModules)) {
+    // A dependency npm nested in a workspace's own node_modules (another version than the root's, e.g.
+    // server-image/node_modules/write-file-atomic): it goes beside that workspace's copy, where node finds it first.
+    const rel = relative(root, path);
+    const at = rel.split(sep).indexOf('node_modules');
+    if (at <= 0) continue; // the repository root itself
+    const dir = join(root, ...rel.split(sep).slice(0, at));
+    cpSync(path, join(workspaceDest(dir), ...rel.split(sep).slice(at)), {
+      recursive: true,
+      filter: (src) => !relative(path, src).split(sep).includes('node_modules'),
+    });
+    packages++;
+    continue;
+  }
   const rel = path.slice(rootModules.length);
   if (lstatSync(path).isSymbolicLink()) {
     // A workspace package: the one being packaged goes to its own directory, siblings into node_modules.
     const real = realpathSync(path);
-    const manifest = JSON.parse(readFileSync(join(real, 'package.json'), 'utf8')) as { name: string };
-    const dest = manifest.name === pkgName ? join(out, basename(relative(root, real))) : join(out, 'node_modules', rel);
-    copyPublished(real, dest);
+    copyPublished(real, workspaceDest(real));
   } else {
     cpSync(path, join(out, 'node_modules', rel), {
       recursive: true,

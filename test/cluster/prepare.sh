@@ -27,8 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || fail "missing ${missing[*]} and no apt-get to install them"
   [ "$(id -u)" = 0 ] || fail "missing ${missing[*]}; installing them needs root (apt-get install ${missing[*]})"
   echo "installing ${missing[*]} with apt-get…"
-  apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  # Another apt-get (a second checkout's prepare, an unattended upgrade) may hold dpkg's lock: wait for it.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || fail "apt-get install ${missing[*]} failed"
 else
   echo "podman, runc, debootstrap, iproute2, iptables, conntrack and friends are installed"

@@ -31,7 +31,7 @@ describe('the example AgentWorkspace', () => {
     expect(ws.spec).toEqual({
       imagePullPolicy: 'IfNotPresent',
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
-      storage: { type: 'Ephemeral', size: '10Gi', reclaimPolicy: 'Delete' },
+      storage: { type: 'PersistentVolumeClaim', size: '1Gi', reclaimPolicy: 'Delete' },
       lifetime: { maxLifetime: '24h' },
       suspended: false,
       automountServiceAccountToken: false,
@@ -80,7 +80,7 @@ describe('the example AgentWorkspace', () => {
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 10,
       securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-      volumes: [{ name: 'workspace', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+      volumes: [{ name: 'workspace', persistentVolumeClaim: { claimName: 'example-data' } }, { name: 'tmp', emptyDir: {} }],
     });
     expect(pod.spec.containers).toHaveLength(1);
     const c = pod.spec.containers[0]!;
@@ -101,7 +101,9 @@ describe('the example AgentWorkspace', () => {
       { name: 'OH_BASH_EVENTS_DIR', value: '/workspace/bash_events' },
     ]);
 
-    expect(await getOrUndefined(cluster.client, resourcePath('v1', 'PersistentVolumeClaim', cluster.namespace, 'example-data'))).toBeUndefined();
+    const pvc = await cluster.client.get<KubeObject & { spec: Record<string, unknown> }>(resourcePath('v1', 'PersistentVolumeClaim', cluster.namespace, 'example-data'));
+    expect(pvc.metadata).toMatchObject({ labels, ownerReferences: owner(ws) });
+    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
     expect(await getOrUndefined(cluster.client, resourcePath('networking.k8s.io/v1', 'NetworkPolicy', cluster.namespace, 'example'))).toBeUndefined();
     const managed = await cluster.client.list(resourcePath('v1', 'Pod', cluster.namespace), 'app.kubernetes.io/managed-by=agent-workspace-operator');
     expect(managed.items.map((p) => p.metadata!.name)).toEqual(['example']);

@@ -1,14 +1,15 @@
 // The conversations REST API on the real server process: every route of protocol §3.2–§3.3 with its status
 // codes and quirks, every 2xx body checked against the official schema; server-side LLM credentials;
 // the cap on concurrent runs.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ScriptedServer } from '@agentworkspace/sdk';
 import { call, getWithBody } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import {
-  agentSpec, allEvents, api, assertEventPage, createConversation, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, userMessage, type Json,
+  agentSpec, allEvents, api, assertEventPage, createConversation, EventSocket, scratchDir, scriptedLLM, waitForStatus, useServerWithModels, userMessage,
+  type Json,
 } from './conversations-harness.js';
 
 // Bounds a hang only; nothing here asserts on durations.
@@ -293,6 +294,42 @@ describe('fork', () => {
     expect(whole.body).toMatchObject({ execution_status: 'finished', forked_from_conversation_id: src.id });
     expect(Object.keys(whole.body.stats.usage_to_metrics)).toEqual(['agent']);
     expect((await allEvents(server, whole.body.id)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+});
+
+describe('a secret given to a conversation never leaves the server unmasked', () => {
+  const SECRET = 'tok-late-secret-4242';
+  const { server, llm } = useServerWithModels();
+
+  /** Every file of a conversation's directory, concatenated. */
+  const files = (id: string) => {
+    const dir = join(server.dataDir, 'conversations', id.replaceAll('-', ''));
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+      .map((d) => readFileSync(join(d.parentPath, d.name), 'utf8')).join('\n');
+  };
+
+  it('in a fork (events written before the secret was given) and its socket replay, and in the answer of ask_agent', async () => {
+    const model = await llm([{ text: 'noted' }, { text: `the token is ${SECRET}` }]);
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('late') } });
+    await api(server, 'POST', `/api/conversations/${c.id}/events`, 'Success', { json: { ...userMessage(`remember ${SECRET}`), run: true } });
+    await waitForStatus(server, c.id, ['finished']);
+    await api(server, 'POST', `/api/conversations/${c.id}/secrets`, 'Success', { json: { secrets: { TOKEN: SECRET } } });
+    expect(files(c.id)).toContain(SECRET); // written before the server knew it was a secret
+
+    const asked = await api<Json>(server, 'POST', `/api/conversations/${c.id}/ask_agent`, 'AskAgentResponse', { json: { question: 'which token?' } });
+    expect(asked.body).toEqual({ response: 'the token is <secret-hidden>' });
+
+    const fork = await api<Json>(server, 'POST', `/api/conversations/${c.id}/fork`, 'ConversationInfo', { json: {} });
+    expect(fork.status).toBe(201);
+    expect(files(fork.body.id)).not.toContain(SECRET);
+    const events = await allEvents(server, fork.body.id);
+    expect(JSON.stringify(events)).toContain('remember <secret-hidden>');
+    const socket = new EventSocket(server, fork.body.id, 'resend_mode=all');
+    await waitFor(() => socket.events().length >= events.length || undefined, 'the fork replayed on its socket');
+    socket.assertValid();
+    expect(JSON.stringify(socket.frames)).not.toContain(SECRET);
+    socket.ws.close();
+    expect(model.player.violations).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-// The README's first command: `make demo` runs scripts/demo.sh. The test runs the script itself
+// The bare-server demo: `make demo-server` runs scripts/demo-server.sh. The test runs the script itself
 // (DEMO_SKIP_SETUP=1: the harness has built the server; setup is the same scripts/setup.sh the test
 // runner has already run), checks what it shows, and that DEMO_KEEP_RUNNING=1 leaves a usable server.
 // It also starts the bin the README names, `npx agent-server`, from the repository root.
@@ -23,7 +23,7 @@ function run(command: string, args: string[], extraEnv: Record<string, string> =
   return { child, output: () => output, exited };
 }
 
-describe('the demo (make demo → scripts/demo.sh)', () => {
+describe('the bare-server demo (make demo-server → scripts/demo-server.sh)', () => {
   afterAll(() => {
     for (const child of children) {
       try {
@@ -36,7 +36,7 @@ describe('the demo (make demo → scripts/demo.sh)', () => {
 
   it('starts the server, shows it answering, and stops it cleanly', async () => {
     ensureServerBuilt();
-    const demo = run('bash', ['scripts/demo.sh']);
+    const demo = run('bash', ['scripts/demo-server.sh']);
     const code = await demo.exited;
     const out = demo.output();
     expect({ code, out }).toMatchObject({ code: 0 });
@@ -51,7 +51,7 @@ describe('the demo (make demo → scripts/demo.sh)', () => {
   });
 
   it('with DEMO_KEEP_RUNNING=1 stays up, prints the URL and key, and stops on SIGTERM', async () => {
-    const demo = run('bash', ['scripts/demo.sh'], { DEMO_KEEP_RUNNING: '1' });
+    const demo = run('bash', ['scripts/demo-server.sh'], { DEMO_KEEP_RUNNING: '1' });
     const [, url, key] = await waitFor(() => /URL: (http:\S+)\n\s+KEY: ([0-9a-f]{32})/.exec(demo.output()), 'the URL and key');
     const server = { url: url as string, key: key as string };
     const res = await call<{ stdout: string }>(server, 'POST', '/api/bash/execute_bash_command', { json: { command: 'echo kept running' } });

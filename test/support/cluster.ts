@@ -44,6 +44,13 @@ export const NETWORK = {
   /** Where pods reach a service listening on the host's 127.0.0.1 (any port). */
   hostLoopback: '10.0.2.2',
 };
+/**
+ * Where pods reach a model the tests serve on this machine (E2E_MODEL_HOST; default the local cluster's host
+ * loopback address), and where that model listens (E2E_MODEL_BIND; 0.0.0.0 when pods reach the host over a bridge,
+ * as on kind).
+ */
+export const MODEL_HOST = process.env.E2E_MODEL_HOST ?? NETWORK.hostLoopback;
+export const MODEL_BIND = process.env.E2E_MODEL_BIND ?? '127.0.0.1';
 /** The default StorageClass of the local cluster (hostPath directories under .local/cluster/pv). */
 export const STORAGE_CLASS = 'standard';
 

@@ -70,7 +70,7 @@ describe('the example manifest', () => {
   it('parses with the zod schema and gets the documented defaults', () => {
     const example = parse(readFileSync(new URL('examples/agentworkspace.yaml', root), 'utf8'));
     const ws = AgentWorkspace.parse(example);
-    expect(ws.spec.storage).toEqual({ type: 'Ephemeral', size: '10Gi', reclaimPolicy: 'Delete' });
+    expect(ws.spec.storage).toEqual({ type: 'PersistentVolumeClaim', size: '1Gi', reclaimPolicy: 'Delete' });
     expect(ws.spec.lifetime.maxLifetime).toBe('24h');
     expect(ws.spec.suspended).toBe(false);
     expect(ws.spec.networkPolicy.enabled).toBe(false);

@@ -6,20 +6,20 @@
  * RBAC this needs is in operator/rbac.yaml (the single source; keep the two in step).
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type AgentWorkspaceStatus } from '../api/agentworkspace.js';
+import { keyOf, ownerKey } from '../api/keys.js';
 import { FIELD_MANAGER, resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { MANAGED_BY_SELECTOR, type DesiredSettings } from '../reconcile/desired.js';
-import { reconcile, type Caches, type Cache, type EventType } from '../reconcile/reconcile.js';
+import { reconcile as reconcileKey, type Caches, type Cache, type EventType } from '../reconcile/reconcile.js';
 import { readyCondition } from '../reconcile/status.js';
-import { Informer } from './informer.js';
-import { keyOf, ownerKey } from './keys.js';
-import { WorkQueue } from './workqueue.js';
+import type { InformerFactory, WatchedCollection } from './informer.js';
+import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
 export interface ControllerOptions {
-  kubeConfig: KubeConfig;
+  /** The informers' source: `kubeInformers(kubeConfig, client, log)`; unit tests pass informers they drive. */
+  informers: InformerFactory;
   client: KubeClient;
   log: Logger;
   metrics: Metrics;
@@ -30,6 +30,10 @@ export interface ControllerOptions {
   resyncPeriodMs: number;
   /** Reporting instance in Events. */
   identity: string;
+  /** The queue's backoff and clock. Default: 5 ms doubling to 5 min, real time. */
+  queue?: WorkQueueOptions;
+  /** The reconcile of one key. Default: reconcile.ts's (a unit test of the loop alone replaces it). */
+  reconcile?: typeof reconcileKey;
 }
 
 type ChildKind = 'pods' | 'services' | 'secrets' | 'pvcs' | 'networkPolicies';
@@ -42,17 +46,20 @@ const CHILD_KINDS: Record<ChildKind, [string, string]> = {
 };
 
 export class Controller {
-  readonly queue = new WorkQueue();
-  private readonly informers: Informer[] = [];
+  readonly queue: WorkQueue;
+  private readonly informers: WatchedCollection[] = [];
   private readonly caches: Caches;
   private readonly byReason = new Map<string, { ready: string; reason: string }>();
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly workspaceInformers: Informer[];
+  private readonly workspaceInformers: WatchedCollection[];
+  private readonly reconcile: typeof reconcileKey;
 
   constructor(private readonly o: ControllerOptions) {
+    this.queue = new WorkQueue(o.queue);
+    this.reconcile = o.reconcile ?? reconcileKey;
     const scopes = o.namespaces.length ? o.namespaces : [undefined];
-    const cacheOf = (informers: Informer[]): Cache => ({
+    const cacheOf = (informers: WatchedCollection[]): Cache => ({
       get: (name, namespace) => {
         for (const i of informers) {
           const hit = i.cache.get(name, namespace);
@@ -62,12 +69,12 @@ export class Controller {
       },
     });
     this.workspaceInformers = scopes.map(
-      (ns) => new Informer({ kubeConfig: o.kubeConfig, client: o.client, path: resourcePath(API_VERSION, KIND, ns), log: o.log, onChange: (obj, verb) => this.onWorkspace(obj, verb) }),
+      (ns) => o.informers({ path: resourcePath(API_VERSION, KIND, ns), onChange: (obj, verb) => this.onWorkspace(obj, verb) }),
     );
     const children = {} as Record<ChildKind, Cache>;
     for (const [kind, [apiVersion, k]] of Object.entries(CHILD_KINDS) as Array<[ChildKind, [string, string]]>) {
       const informers = scopes.map(
-        (ns) => new Informer({ kubeConfig: o.kubeConfig, client: o.client, path: resourcePath(apiVersion, k, ns), labelSelector: MANAGED_BY_SELECTOR, log: o.log, onChange: (obj) => this.onChild(obj) }),
+        (ns) => o.informers({ path: resourcePath(apiVersion, k, ns), labelSelector: MANAGED_BY_SELECTOR, onChange: (obj) => this.onChild(obj) }),
       );
       this.informers.push(...informers);
       children[kind] = cacheOf(informers);
@@ -142,7 +149,7 @@ export class Controller {
     const started = process.hrtime.bigint();
     let result = 'success';
     try {
-      const outcome = await reconcile(key, {
+      const outcome = await this.reconcile(key, {
         client: this.o.client,
         caches: this.caches,
         settings: this.o.settings,

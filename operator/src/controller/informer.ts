@@ -8,9 +8,38 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
 import { realClock, type Clock } from './clock.js';
 
+/** client-node's ListWatch as this informer uses it: events, start/stop, and its cache. */
+export interface ListWatch {
+  on(verb: 'add' | 'update' | 'delete', fn: (obj: KubernetesObject) => void): void;
+  on(verb: 'error', fn: (err: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  get(name: string, namespace?: string): KubernetesObject | undefined;
+  list(namespace?: string): readonly KubernetesObject[];
+}
+
+/** What the controller uses of an informer: the seam its unit tests fill with informers they drive. */
+export interface WatchedCollection {
+  readonly cache: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+  brokenForMs(): number;
+}
+
+/** Makes the informer of one collection (`path`, optionally label-scoped) that reports each change to `onChange`. */
+export type InformerFactory = (o: Pick<InformerOptions, 'path' | 'labelSelector' | 'onChange'>) => WatchedCollection;
+
+/** The production factory: informers over the API server that `kubeConfig` names, listing through `client`. */
+export function kubeInformers(kubeConfig: KubeConfig, client: KubeClient, log: Logger): InformerFactory {
+  // Objects are plain API JSON (list and watch alike); client-node's KubernetesObject type is only nominal here.
+  const listWatch = (path: string, labelSelector?: string) => makeInformer<KubernetesObject>(kubeConfig, path, () => client.list(path, labelSelector) as never, labelSelector);
+  return (o) => new Informer({ ...o, log, listWatch: () => listWatch(o.path, o.labelSelector) });
+}
+
 export interface InformerOptions {
-  kubeConfig: KubeConfig;
-  client: KubeClient;
+  /** Builds the ListWatch of this collection (client-node's `makeInformer`, see `kubeInformers`). */
+  listWatch: () => ListWatch;
   /** Collection path, e.g. /api/v1/namespaces/ns/pods or /api/v1/pods for all namespaces. */
   path: string;
   labelSelector?: string;
@@ -24,8 +53,8 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
-export class Informer {
-  private readonly inner: ReturnType<typeof makeInformer<KubernetesObject>>;
+export class Informer implements WatchedCollection {
+  private readonly inner: ListWatch;
   private synced = false;
   private brokenSince: number | undefined;
   private failures = 0;
@@ -35,9 +64,7 @@ export class Informer {
 
   constructor(private readonly options: InformerOptions) {
     this.clock = options.clock ?? realClock;
-    const { client, path, labelSelector } = options;
-    // Objects are plain API JSON (list and watch alike); client-node's KubernetesObject type is only nominal here.
-    this.inner = makeInformer<KubernetesObject>(options.kubeConfig, path, () => client.list(path, labelSelector) as never, labelSelector);
+    this.inner = options.listWatch();
     this.inner.on('add', (o) => options.onChange(o as KubeObject, 'add'));
     this.inner.on('update', (o) => options.onChange(o as KubeObject, 'update'));
     this.inner.on('delete', (o) => options.onChange(o as KubeObject, 'delete'));

@@ -9,7 +9,7 @@
  * - on a graceful stop the leader releases the Lease (empty holder) so a successor need not wait.
  */
 import { resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
-import { isConflict, isNotFound } from '../reconcile/errors.js';
+import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import { realClock, type Clock } from './clock.js';
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { V1Affinity, V1EnvVar, V1OwnerReference, V1PersistentVolumeClaim, V1Pod, V1Secret, V1Service, V1Volume } from '@kubernetes/client-node';
 import { API_VERSION, KIND, SERVER_PORT, type AgentWorkspace } from '../api/agentworkspace.js';
-import { WORKSPACE_LABEL } from '../controller/keys.js';
+import { WORKSPACE_LABEL } from '../api/keys.js';
 
 export const MANAGED_BY = 'agent-workspace-operator';
 /** Label selecting everything this operator manages; the child informers watch only this. */

@@ -14,14 +14,3 @@ export class TerminalError extends Error {
     super(message);
   }
 }
-
-/** The HTTP status of a client-node ApiException (or undefined for other errors). */
-export function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-export const isNotFound = (err: unknown): boolean => statusCodeOf(err) === 404;
-export const isConflict = (err: unknown): boolean => statusCodeOf(err) === 409;
-/** AlreadyExists is a 409 too; callers that create treat any 409 as "exists". */
-export const isAlreadyExists = isConflict;

@@ -12,14 +12,15 @@ import {
   API_VERSION, AgentWorkspace, AgentWorkspaceSpec, AgentWorkspaceStatus, KIND, Reason, durationMs,
   type AgentWorkspaceStatus as Status,
 } from '../api/agentworkspace.js';
-import { WORKSPACE_LABEL, parseKey } from '../controller/keys.js';
+import { WORKSPACE_LABEL, parseKey } from '../api/keys.js';
 import { pathOf, resourcePath, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isAlreadyExists, isConflict, isNotFound, statusCodeOf } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import {
   CONTAINER_NAME, SPEC_HASH_ANNOTATION, canonicalJson, desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret,
   names, sessionKeyRef, workspaceUrl, type DesiredSettings,
 } from './desired.js';
-import { TerminalError, isAlreadyExists, isConflict, isNotFound, statusCodeOf } from './errors.js';
+import { TerminalError } from './errors.js';
 import { computeStatus, readyCondition, rfc3339, type PodView, type StatusInput } from './status.js';
 
 /** Read-only views of the informer caches (objects must not be modified). */
@@ -96,7 +97,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
       if (deps.attempts + 1 >= SHOW_TRANSIENT_AFTER) failure = { reason: Reason.ReconcileError, message: `Retrying after an error: ${(err as Error).message}` };
     }
   }
-  await finish(raw, ws, { pod: children.pod, serviceReady: children.serviceReady, failure, expiresAt }, deps, log);
+  await finish(raw, ws, { pod: children.pod, serviceReady: children.serviceReady, unboundClaim: children.unboundClaim, failure, expiresAt }, deps, log);
   if (transient) throw transient;
   if (failure) return { terminal: true };
   if (children.waitingForTermination) return { requeueAfterMs: TERMINATING_POLL_MS };
@@ -139,6 +140,8 @@ async function checkReferences(ws: AgentWorkspace, deps: ReconcileDeps): Promise
 interface Children {
   pod?: PodView;
   serviceReady: boolean;
+  /** The workspace's PVC while it is not Bound yet (the scheduler waits for it). */
+  unboundClaim?: string;
   waitingForTermination?: boolean;
 }
 
@@ -253,10 +256,12 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
   }
 
   const pvc = desiredPvc(ws);
-  if (pvc) await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log);
+  const claim = pvc ? await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log) : undefined;
+  const claimBound = (claim?.status as { phase?: string } | undefined)?.phase === 'Bound';
 
   await ensure(desiredService(ws) as KubeObject, c.services.get(n.service, ns), ws, deps, log, 'spec');
-  const serviceReady = true; // ensure() returned: the Service exists and is ours
+  // ensure() returned: the Service exists and is ours.
+  const base = { serviceReady: true, ...(claim && !claimBound ? { unboundClaim: n.pvc } : {}) };
 
   const np = desiredNetworkPolicy(ws);
   const cachedNp = c.networkPolicies.get(n.networkPolicy, ns);
@@ -274,17 +279,17 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
       const why = expired ? 'the workspace expired' : 'the workspace is suspended';
       log.info({ pod: n.pod, why }, 'pod deleted');
       deps.recordEvent(wsObject(ws), 'Normal', 'PodDeleted', `Pod ${n.pod} deleted: ${why}.`);
-      return { pod: terminating(cachedPod, deps.now()), serviceReady };
+      return { pod: terminating(cachedPod, deps.now()), ...base };
     }
-    return { pod: cachedPod as PodView | undefined, serviceReady };
+    return { pod: cachedPod as PodView | undefined, ...base };
   }
 
   const want = desiredPod(ws, deps.settings);
   if (!cachedPod) {
     const created = await ensure(want as KubeObject, undefined, ws, deps, log);
-    return { pod: created as PodView, serviceReady };
+    return { pod: created as PodView, ...base };
   }
-  if (cachedPod.metadata?.deletionTimestamp) return { pod: cachedPod as PodView, serviceReady, waitingForTermination: true };
+  if (cachedPod.metadata?.deletionTimestamp) return { pod: cachedPod as PodView, ...base, waitingForTermination: true };
   const haveHash = cachedPod.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const wantHash = want.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const haveImage = (cachedPod.spec as { containers?: Array<{ name: string; image?: string }> } | undefined)?.containers?.find((x) => x.name === CONTAINER_NAME)?.image;
@@ -294,9 +299,9 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
     await deleteIfPresent(cachedPod, deps);
     log.info({ pod: n.pod, why: replaceWhy, haveHash, wantHash }, 'pod replaced');
     deps.recordEvent(wsObject(ws), 'Normal', 'PodReplaced', `Pod ${n.pod} is being replaced: ${replaceWhy}.`);
-    return { pod: terminating(cachedPod, deps.now()), serviceReady, waitingForTermination: true };
+    return { pod: terminating(cachedPod, deps.now()), ...base, waitingForTermination: true };
   }
-  return { pod: cachedPod as PodView, serviceReady };
+  return { pod: cachedPod as PodView, ...base };
 }
 
 async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<void> {
@@ -311,7 +316,7 @@ async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<vo
 async function finish(
   raw: KubeObject,
   ws: AgentWorkspace,
-  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt'> & { serviceReady?: boolean },
+  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt' | 'unboundClaim'> & { serviceReady?: boolean },
   deps: ReconcileDeps,
   log: Logger,
 ): Promise<void> {

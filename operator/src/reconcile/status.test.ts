@@ -28,6 +28,7 @@ describe('computeStatus: the Ready condition', () => {
     ['2. pod terminating → Provisioning', { pod: pod({ phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:09:00Z' }) }, 'False', 'Provisioning'],
     ['3. pending, unscheduled → Provisioning', { pod: pod({ phase: 'Pending' }) }, 'False', 'Provisioning'],
     ['4. unschedulable → Unschedulable', { pod: pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes' }] }) }, 'False', 'Unschedulable'],
+    ['4b. unschedulable while its PVC is unbound → Provisioning', { unboundClaim: 'w1-data', pod: pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'pod has unbound immediate PersistentVolumeClaims' }] }) }, 'False', 'Provisioning'],
     ['5. ErrImagePull → ImagePullFailed', { pod: waiting('ErrImagePull') }, 'False', 'ImagePullFailed'],
     ['6. ImagePullBackOff → ImagePullFailed', { pod: waiting('ImagePullBackOff') }, 'False', 'ImagePullFailed'],
     ['7. scheduled, container creating → Provisioning', { pod: waiting('ContainerCreating') }, 'False', 'Provisioning'],

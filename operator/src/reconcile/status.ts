@@ -35,6 +35,8 @@ export interface StatusInput {
   pod?: PodView;
   /** The Service exists and is ours. */
   serviceReady: boolean;
+  /** The workspace's PVC while it is not Bound: a pod unschedulable for that is still provisioning. */
+  unboundClaim?: string | undefined;
   sessionKey: { name: string; key: string };
   /** url the workspace gets while Running. */
   url: string;
@@ -60,7 +62,7 @@ interface Verdict {
   message: string;
 }
 
-function podVerdict(pod: PodView | undefined, serviceReady: boolean): Verdict {
+function podVerdict(pod: PodView | undefined, serviceReady: boolean, unboundClaim: string | undefined): Verdict {
   if (!pod) return { status: 'False', reason: Reason.Provisioning, message: 'Creating the server pod.' };
   if (pod.metadata?.deletionTimestamp) {
     return { status: 'False', reason: Reason.Provisioning, message: 'Waiting for the previous pod to terminate.' };
@@ -79,6 +81,9 @@ function podVerdict(pod: PodView | undefined, serviceReady: boolean): Verdict {
   }
   const scheduled = st.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    // A claim still being provisioned (immediate binding) makes the scheduler say "unbound immediate
+    // PersistentVolumeClaims": a wait, not a verdict.
+    if (unboundClaim) return { status: 'False', reason: Reason.Provisioning, message: `Waiting for PersistentVolumeClaim ${unboundClaim} to be bound.` };
     return { status: 'False', reason: Reason.Unschedulable, message: `The pod cannot be scheduled: ${scheduled.message ?? 'no node fits'}.` };
   }
   const ready = st.conditions?.find((c) => c.type === 'Ready');
@@ -109,7 +114,7 @@ function verdictOf(input: StatusInput): Verdict {
     };
   }
   if (failure) return { status: 'False', ...failure };
-  return podVerdict(input.pod, input.serviceReady);
+  return podVerdict(input.pod, input.serviceReady, input.unboundClaim);
 }
 
 /**

@@ -1,27 +1,31 @@
-import { AgentWorkspaceError } from '../errors.js';
+import { z } from 'zod';
 import type { AgentSpecInput } from '../agent/agent-spec.js';
-import type { ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
-import type { StuckThresholds } from '../agent/stuck-detector.js';
+import { ConfirmationPolicySchema, type ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
+import { StuckThresholdsSchema } from '../agent/stuck-detector.js';
 import type { Event } from '../events/event.js';
 import type { MessageInput } from '../events/llm-message.js';
 import type { EventListener } from './event-log.js';
-import type { SecretSource } from './secrets.js';
+import { SecretsSchema } from './secrets.js';
 import type { ExecutionStatus } from './state.js';
 
 /**
- * What a new conversation starts with, wherever it runs: `LocalConversation.create` applies the defaults
- * (`LocalConversationOptionsSchema`), a remote conversation sends these to the agent server, which applies its own.
+ * What a new conversation starts with, wherever it runs, besides its agent, with the defaults in one place:
+ * `LocalConversation.create` parses its options with it, the agent server its `StartConversationRequest`; a remote
+ * conversation sends these fields to the server, which applies the same defaults.
  */
-export interface ConversationSettings {
-  agent: AgentSpecInput;
+export const ConversationSettingsSchema = z.object({
   /** Default: a new id. Remotely the create call is then attach-or-create (idempotent). */
-  conversation_id?: string;
-  confirmation_policy?: ConfirmationPolicyInput;
-  max_iterations?: number;
-  stuck_detection?: boolean;
-  stuck_detection_thresholds?: Partial<StuckThresholds>;
-  secrets?: Record<string, string | SecretSource>;
-}
+  conversation_id: z.uuid().optional(),
+  confirmation_policy: ConfirmationPolicySchema.default({ kind: 'NeverConfirm' }),
+  /** LLM steps per `run()`. */
+  max_iterations: z.number().int().min(1).default(500),
+  stuck_detection: z.boolean().default(true),
+  stuck_detection_thresholds: StuckThresholdsSchema.default(() => StuckThresholdsSchema.parse({})),
+  secrets: SecretsSchema.default({}),
+});
+
+/** The settings as a caller writes them (every field but `agent` optional). */
+export type ConversationSettings = z.input<typeof ConversationSettingsSchema> & { agent: AgentSpecInput };
 
 /**
  * A conversation with an agent, wherever it runs. `LocalConversation` runs the agent in this process; a remote
@@ -54,9 +58,4 @@ export interface Conversation {
   subscribe(listener: EventListener): () => void;
   /** Interrupts a run and releases the tools (the shell). The persisted conversation stays reopenable. */
   close(): Promise<void>;
-}
-
-/** A call that the conversation's status does not allow, e.g. `confirm` when nothing waits. */
-export class ConversationStateError extends AgentWorkspaceError {
-  override readonly name = 'ConversationStateError';
 }

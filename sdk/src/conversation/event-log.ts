@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import type { Event } from '../events/event.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { EventListeners, type EventListener } from './event-listeners.js';
-import { eventFileName, writeJsonAtomic } from './persistence.js';
+import { writeEvent } from './persistence.js';
 
 export type { EventListener } from './event-listeners.js';
 
@@ -47,7 +46,7 @@ export class EventLog {
   append(event: Event): Event {
     if (this.byId.has(event.id)) throw new Error(`duplicate event id ${event.id}`);
     const index = this.items.length;
-    if (this.dir) writeJsonAtomic(join(this.dir, 'events', eventFileName(index, event.id)), event);
+    if (this.dir) writeEvent(this.dir, index, event);
     this.items.push(event);
     this.byId.set(event.id, index);
     this.publish(event);

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Agent, type StepContext } from '../agent/agent.js';
 import { effectiveToolSpecs, parseAgentSpec, redactAgentSpec, type AgentSpec, type AgentSpecInput } from '../agent/agent-spec.js';
 import { LLMSummarizingCondenser } from '../agent/condenser.js';
 import { ConfirmationPolicySchema, type ConfirmationPolicy, type ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
 import { detectStuck, StuckThresholdsSchema, type StuckThresholds } from '../agent/stuck-detector.js';
-import { unresolvedActions } from '../agent/view.js';
-import { text } from '../events/content.js';
+import { buildView, unresolvedActions, viewToMessages } from '../agent/view.js';
+import { contentText, text } from '../events/content.js';
 import type { ErrorClassification } from '../events/error-classification.js';
 import { EventSchema, type Event, type EventInput } from '../events/event.js';
 import { MessageSchema, type MessageInput } from '../events/llm-message.js';
@@ -21,34 +21,28 @@ import type { CompletionResponse, LLM } from '../llm/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createTools } from '../tools/registry.js';
 import type { Tool } from '../tools/tool.js';
-import { ConversationStateError, type Conversation, type ConversationSettings } from './conversation.js';
+import { ConversationSettingsSchema, type Conversation, type ConversationSettings } from './conversation.js';
+import { ConversationExistsError, ConversationNotFoundError, ConversationStateError, EventNotFoundError } from './errors.js';
 import { EventLog, type EventListener } from './event-log.js';
-import { conversationDir, ensureDir, loadEvents, readJson, writeJsonAtomic } from './persistence.js';
+import { conversationDir, ensureDir, isStored, loadEvents, PersistenceError, readMeta, readState, removeDir, writeState } from './persistence.js';
 import { SecretRegistry, SecretsSchema } from './secrets.js';
-import { PersistedStateSchema, type ExecutionStatus } from './state.js';
+import type { ExecutionStatus, PersistedState } from './state.js';
 
 /** A user message larger than this is refused (it would not fit any model's context anyway). */
 const MAX_MESSAGE_CHARS = 1_000_000;
 
-export const LocalConversationOptionsSchema = z.object({
+/** The serializable options of `LocalConversation.create`, with their defaults (the settings' and these). */
+export const LocalConversationOptionsSchema = ConversationSettingsSchema.extend({
   workspace: z.union([
     z.string().min(1),
     z.object({ kind: z.literal('LocalWorkspace').optional(), working_dir: z.string().min(1) }),
   ]),
   /** Parent directory of conversation directories; null keeps the conversation in memory only. Default null. */
   persistence_dir: z.string().nullish(),
-  conversation_id: z.uuid().optional(),
-  confirmation_policy: ConfirmationPolicySchema.default({ kind: 'NeverConfirm' }),
-  /** LLM steps per `run()`. Default 500. */
-  max_iterations: z.number().int().min(1).default(500),
-  stuck_detection: z.boolean().default(true),
-  stuck_detection_thresholds: StuckThresholdsSchema.default(() => StuckThresholdsSchema.parse({})),
-  secrets: SecretsSchema.default({}),
 });
 
-export interface LocalConversationOptions extends ConversationSettings {
-  workspace: string | { kind?: 'LocalWorkspace'; working_dir: string };
-  persistence_dir?: string | null;
+/** What a host plugs into a conversation: none of it is persisted. */
+export interface LocalConversationHooks {
   /** Builds the LLM for a config. Default: `createLLM` (by model prefix). */
   llmFactory?: LLMFactory;
   /** pino-compatible; secrets and API keys are masked before it sees anything. Default: silent. */
@@ -62,11 +56,34 @@ export interface LocalConversationOptions extends ConversationSettings {
   toolEnvironment?: Record<string, string | undefined>;
 }
 
-export interface OpenConversationOptions extends Omit<LocalConversationOptions, 'agent' | 'workspace' | 'conversation_id' | 'persistence_dir'> {
+export type LocalConversationOptions = ConversationSettings & z.input<typeof LocalConversationOptionsSchema> & LocalConversationHooks;
+
+export type OpenConversationOptions = Omit<LocalConversationOptions, 'agent' | 'workspace' | 'conversation_id' | 'persistence_dir'> & {
   persistence_dir: string;
   conversation_id: string;
   /** The agent to continue with (e.g. to supply the API key, which is never stored). Its tools must match the stored agent's. */
   agent?: AgentSpecInput;
+};
+
+/** `fork` options. The fork keeps the agent (with its keys), the secrets, the workspace and the LLM factory. */
+export interface ForkOptions extends Pick<LocalConversationHooks, 'logger' | 'onStreamingDelta'> {
+  /** Default: a new id. */
+  conversation_id?: string;
+  /** Copy the events up to and including this one (default: all); the fork is then `idle`. */
+  up_to_event_id?: string;
+  /** Start the fork's usage metrics at zero. Default false. */
+  reset_metrics?: boolean;
+}
+
+/** A conversation persisted under a persistence directory, as `LocalConversation.list` reads it (no events). */
+export interface StoredConversation {
+  id: string;
+  /** Its directory. A host may keep files of its own there; they go with `remove`. */
+  dir: string;
+  /** The persisted `ConversationState` (API keys redacted). */
+  state: PersistedState;
+  created_at: string;
+  updated_at: string;
 }
 
 interface Internal {
@@ -116,7 +133,9 @@ export class LocalConversation implements Conversation {
   private readonly agent: Agent;
   private readonly tools: Tool[];
   private readonly logger: Logger;
-  private readonly onDelta: LocalConversationOptions['onStreamingDelta'];
+  private readonly llm: LLM;
+  private readonly hooks: LocalConversationHooks;
+  private readonly onDelta: LocalConversationHooks['onStreamingDelta'];
   private running: Promise<ExecutionStatus> | null = null;
   private controller = new AbortController();
   private interrupted = false;
@@ -124,10 +143,11 @@ export class LocalConversation implements Conversation {
 
   private constructor(
     s: Internal,
-    opts: Pick<LocalConversationOptions, 'llmFactory' | 'logger' | 'onStreamingDelta' | 'toolEnvironment'>,
+    opts: LocalConversationHooks,
     createdAt: string,
   ) {
     this.s = s;
+    this.hooks = { llmFactory: opts.llmFactory, logger: opts.logger, toolEnvironment: opts.toolEnvironment };
     this.id = s.id;
     this.createdAt = createdAt;
     s.secrets.addMaskOnly(s.spec.llm.api_key);
@@ -136,7 +156,7 @@ export class LocalConversation implements Conversation {
     this.onDelta = opts.onStreamingDelta;
     this.log = new EventLog(s.dir, s.events, this.logger);
     const factory = opts.llmFactory ?? defaultLLMFactory;
-    const llm = factory(s.spec.llm);
+    const llm = (this.llm = factory(s.spec.llm));
     const condenser = s.spec.condenser?.kind === 'LLMSummarizingCondenser'
       ? new LLMSummarizingCondenser(factory(s.spec.condenser.llm), s.spec.condenser.max_size, s.spec.condenser.keep_first)
       : null;
@@ -147,7 +167,10 @@ export class LocalConversation implements Conversation {
     this.agent = new Agent(s.spec, this.tools, llm, condenser, s.workingDir);
   }
 
-  /** Starts a new conversation. Throws `AgentSpecError` / `ZodError` naming the bad field, or `LLMError('LLMConfigError')`. */
+  /**
+   * Starts a new conversation. Throws `AgentSpecError` / `ZodError` naming the bad field, `LLMError('LLMConfigError')`,
+   * or `ConversationExistsError`; a conversation that fails to start leaves nothing on disk.
+   */
   static async create(options: LocalConversationOptions): Promise<LocalConversation> {
     const spec = parseAgentSpec(options.agent);
     // The schema covers the serializable options; the agent, hooks and environment are dropped as unknown keys.
@@ -157,13 +180,13 @@ export class LocalConversation implements Conversation {
     mkdirSync(wd, { recursive: true });
     const id = o.conversation_id ?? randomUUID();
     const dir = o.persistence_dir ? conversationDir(resolve(o.persistence_dir), id) : null;
-    if (dir && existsSync(join(dir, 'base_state.json'))) throw new ConversationStateError(`conversation ${id} already exists in ${o.persistence_dir}; open it instead`);
-    if (dir) ensureDir(dir);
+    if (dir && isStored(dir)) throw new ConversationExistsError(`conversation ${id} already exists in ${o.persistence_dir}; open it instead`);
     const s: Internal = {
       id, spec, workingDir: wd, dir, status: 'idle', policy: o.confirmation_policy, maxIterations: o.max_iterations, stuckDetection: o.stuck_detection,
       thresholds: o.stuck_detection_thresholds, stats: ConversationStatsSchema.parse({}), secrets: new SecretRegistry(o.secrets), events: [], lastUserMessageId: null,
     };
     const conv = new LocalConversation(s, options, new Date().toISOString());
+    if (dir) ensureDir(dir);
     conv.persistState();
     conv.publishFullState();
     conv.logger.info({ conversation_id: id, model: spec.llm.model, persistent: dir !== null }, 'conversation created');
@@ -176,9 +199,8 @@ export class LocalConversation implements Conversation {
    */
   static async open(options: OpenConversationOptions): Promise<LocalConversation> {
     const dir = conversationDir(resolve(options.persistence_dir), options.conversation_id);
-    const statePath = join(dir, 'base_state.json');
-    if (!existsSync(statePath)) throw new ConversationStateError(`conversation ${options.conversation_id} not found in ${options.persistence_dir}`);
-    const stored = PersistedStateSchema.parse(readJson(statePath));
+    if (!isStored(dir)) throw new ConversationNotFoundError(`conversation ${options.conversation_id} not found in ${options.persistence_dir}`);
+    const stored = readState(dir);
     const storedSpec = parseAgentSpec(stored.agent);
     let spec = storedSpec;
     if (options.agent) {
@@ -188,7 +210,7 @@ export class LocalConversation implements Conversation {
         throw new ConversationStateError(`agent tools [${names(spec)}] differ from the stored conversation's [${names(storedSpec)}]`);
       }
     }
-    const meta = existsSync(join(dir, 'meta.json')) ? (readJson(join(dir, 'meta.json')) as { created_at?: string }) : {};
+    const meta = readMeta(dir);
     const s: Internal = {
       id: stored.id, spec, workingDir: stored.workspace.working_dir, dir, status: stored.execution_status,
       policy: ConfirmationPolicySchema.parse(options.confirmation_policy ?? stored.confirmation_policy),
@@ -214,6 +236,42 @@ export class LocalConversation implements Conversation {
     }
     conv.persistState();
     return conv;
+  }
+
+  /**
+   * The conversations persisted under `persistence_dir` (state and timestamps; no events are read), in no order.
+   * A directory that is not a conversation is passed over; one that does not read is reported to `onUnreadable`.
+   */
+  static list(persistence_dir: string, onUnreadable: (dir: string, err: unknown) => void = () => undefined): StoredConversation[] {
+    const root = resolve(persistence_dir);
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      return [];
+    }
+    const found: StoredConversation[] = [];
+    for (const name of names) {
+      const dir = join(root, name);
+      try {
+        if (!isStored(dir)) continue;
+        const state = readState(dir);
+        if (dir !== conversationDir(root, state.id)) throw new PersistenceError(`the state in ${dir} names conversation ${state.id}, not this directory`);
+        const meta = readMeta(dir);
+        const created = meta.created_at ?? new Date(0).toISOString();
+        found.push({ id: state.id, dir, state, created_at: created, updated_at: meta.updated_at ?? created });
+      } catch (err) {
+        onUnreadable(dir, err);
+      }
+    }
+    return found;
+  }
+
+  /** Deletes a persisted conversation's directory (close it first). Throws `ConversationNotFoundError`. */
+  static remove(persistence_dir: string, conversation_id: string): void {
+    const dir = conversationDir(resolve(persistence_dir), conversation_id);
+    if (!isStored(dir)) throw new ConversationNotFoundError(`conversation ${conversation_id} not found in ${persistence_dir}`);
+    removeDir(dir);
   }
 
   get status(): ExecutionStatus {
@@ -244,9 +302,64 @@ export class LocalConversation implements Conversation {
     return this.log.all();
   }
 
-  /** The event log itself (for hosts that page or search it). */
-  get eventLog(): EventLog {
-    return this.log;
+  /** The persisted event with this id. A `full_state` snapshot a subscriber saw is never one (it is not persisted). */
+  event(id: string): Event | undefined {
+    return this.log.get(id);
+  }
+
+  /**
+   * Appends an event of the host's (a server's restart notice, a setting it changed): the one way an event enters
+   * the log, for the agent too. It is masked with the secrets and API keys, validated, and persisted before any
+   * subscriber sees it.
+   */
+  emit<E extends EventInput>(input: E): Extract<Event, { kind: E['kind'] }> {
+    const event = EventSchema.parse(this.s.secrets.maskDeep(input));
+    return this.log.append(event) as Extract<Event, { kind: E['kind'] }>;
+  }
+
+  /**
+   * A new conversation with this one's events (up to `up_to_event_id`, or all), agent, secrets and workspace,
+   * persisted beside it. Each event is masked again with the secrets known now (a secret added after an event was
+   * written does not carry over unmasked). Status: `idle` when cut at an event, else this one's (`paused` while it
+   * runs). Throws `EventNotFoundError` or `ConversationExistsError`.
+   */
+  async fork(options: ForkOptions = {}): Promise<LocalConversation> {
+    let events = this.log.all();
+    if (options.up_to_event_id !== undefined) {
+      const at = this.log.indexOf(options.up_to_event_id);
+      if (at < 0) throw new EventNotFoundError(`event ${options.up_to_event_id} not found in conversation ${this.id}`);
+      events = events.slice(0, at + 1);
+    }
+    const id = options.conversation_id ?? randomUUID();
+    const dir = this.s.dir ? conversationDir(dirname(this.s.dir), id) : null;
+    if (id === this.id || (dir && isStored(dir))) throw new ConversationExistsError(`conversation ${id} already exists`);
+    const status: ExecutionStatus = options.up_to_event_id !== undefined ? 'idle' : this.s.status === 'running' ? 'paused' : this.s.status;
+    const lastUser = events.findLast((e) => e.kind === 'MessageEvent' && e.source === 'user');
+    const s: Internal = {
+      ...this.s, id, dir, status, secrets: this.s.secrets.copy(), events: [], lastUserMessageId: lastUser?.id ?? null,
+      stats: options.reset_metrics ? ConversationStatsSchema.parse({}) : structuredClone(this.s.stats),
+    };
+    const fork = new LocalConversation(s, { ...this.hooks, logger: options.logger ?? this.hooks.logger, onStreamingDelta: options.onStreamingDelta }, new Date().toISOString());
+    try {
+      if (dir) ensureDir(dir);
+      for (const e of events) fork.emit(e);
+      fork.persistState();
+    } catch (err) {
+      if (dir) removeDir(dir);
+      throw err;
+    }
+    this.logger.info({ conversation_id: this.id, fork: id, events: events.length }, 'conversation forked');
+    return fork;
+  }
+
+  /**
+   * Asks the conversation's LLM about the conversation so far (OpenHands `ask_agent`), without changing it: no event,
+   * no state. The answer is masked. Throws what the LLM throws (`LLMError`).
+   */
+  async askAgent(question: string): Promise<string> {
+    const messages = [...viewToMessages(buildView(this.log.all())), { role: 'user' as const, content: [text(question)] }];
+    const response = await this.llm.complete({ messages, tools: [] });
+    return this.s.secrets.mask(contentText(response.message.content));
   }
 
   subscribe(listener: EventListener): () => void {
@@ -442,11 +555,6 @@ export class LocalConversation implements Conversation {
     };
   }
 
-  private emit<E extends EventInput>(input: E): Extract<Event, { kind: E['kind'] }> {
-    const event = EventSchema.parse(this.s.secrets.maskDeep(input));
-    return this.log.append(event) as Extract<Event, { kind: E['kind'] }>;
-  }
-
   private setStatus(status: ExecutionStatus): void {
     if (this.s.status === status) return;
     this.s.status = status;
@@ -469,8 +577,7 @@ export class LocalConversation implements Conversation {
   private persistState(): void {
     if (!this.s.dir) return;
     const now = new Date().toISOString();
-    writeJsonAtomic(join(this.s.dir, 'base_state.json'), { ...this.stateDump(), stuck_detection_thresholds: this.s.thresholds });
-    writeJsonAtomic(join(this.s.dir, 'meta.json'), {
+    writeState(this.s.dir, { ...this.stateDump(), stuck_detection_thresholds: this.s.thresholds }, {
       id: this.s.id.replaceAll('-', ''),
       workspace: { kind: 'LocalWorkspace', working_dir: this.s.workingDir },
       title: null,

@@ -34,6 +34,15 @@ export class SecretRegistry {
     }
   }
 
+  /** A registry with the same secrets and mask-only values (a fork's). */
+  copy(): SecretRegistry {
+    const next = new SecretRegistry();
+    for (const [name, value] of this.secrets) next.secrets.set(name, value);
+    for (const value of this.maskOnly) next.maskOnly.add(value);
+    next.refresh();
+    return next;
+  }
+
   env(): Record<string, string> {
     return Object.fromEntries(this.secrets);
   }

@@ -5,7 +5,8 @@ import type { AgentSpecInput } from '../agent/agent-spec.js';
 import { RemoteConversation, type RemoteClientOptions } from '../remote/remote-conversation.js';
 import { LocalWorkspace } from '../workspace/local-workspace.js';
 import type { RemoteWorkspace } from '../workspace/remote-workspace.js';
-import { ConversationStateError, type Conversation } from './conversation.js';
+import type { Conversation } from './conversation.js';
+import { ConversationStateError } from './errors.js';
 import { LocalConversation, type LocalConversationOptions } from './local-conversation.js';
 
 /**

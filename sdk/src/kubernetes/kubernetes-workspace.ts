@@ -11,8 +11,9 @@ import { WorkspaceStartError } from '../remote/errors.js';
 import { errorFromKubernetes } from './errors.js';
 import { startServiceProxy, type ServiceProxy } from './api-proxy.js';
 import {
-  AttachKubernetesWorkspaceOptionsSchema, KubernetesWorkspaceOptionsSchema, type AttachKubernetesWorkspaceOptions,
-  type ConnectMode, type KubernetesWorkspaceOptions,
+  AttachKubernetesWorkspaceOptionsSchema, DeleteKubernetesWorkspaceOptionsSchema, KubernetesWorkspaceOptionsSchema,
+  ListKubernetesWorkspacesOptionsSchema, type AttachKubernetesWorkspaceOptions, type ConnectMode, type DeleteKubernetesWorkspaceOptions,
+  type KubernetesWorkspaceOptions, type ListKubernetesWorkspacesOptions,
 } from './options.js';
 import { waitForReady, type AgentWorkspaceObject, type ReadyProgress, type WatchFn } from './wait-ready.js';
 
@@ -25,6 +26,16 @@ export const SERVER_PORT = 8000;
 /** Test seams: replace client-node's Watch. */
 export interface KubernetesWorkspaceSeams {
   watch?: WatchFn;
+}
+
+/** One AgentWorkspace as `KubernetesWorkspace.list` reports it. */
+export interface KubernetesWorkspaceInfo {
+  name: string;
+  namespace: string;
+  /** The Ready condition as the operator last wrote it; undefined before it wrote one. */
+  ready: { status: string; reason: string | undefined; message: string | undefined } | undefined;
+  /** status.url: the in-cluster URL. */
+  clusterUrl: string | undefined;
 }
 
 interface Connection {
@@ -126,6 +137,38 @@ export class KubernetesWorkspace extends RemoteWorkspace {
     return KubernetesWorkspace.connect(kc, namespace, o.name, o, o.logger ?? silentLogger, seams);
   }
 
+  /** The AgentWorkspaces in a namespace (one GET; nothing is watched or connected). */
+  static async list(options: ListKubernetesWorkspacesOptions = {}): Promise<KubernetesWorkspaceInfo[]> {
+    const o = ListKubernetesWorkspacesOptionsSchema.parse(options);
+    const kc = loadKubeConfig(o.kubeconfig);
+    const namespace = o.namespace ?? defaultNamespace(kc);
+    let list: { items?: AgentWorkspaceObject[] };
+    try {
+      list = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as typeof list;
+    } catch (err) {
+      throw errorFromKubernetes(err, `list AgentWorkspaces in ${namespace}`);
+    }
+    return (list.items ?? []).map((obj) => {
+      const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+      return {
+        name: obj.metadata?.name ?? '',
+        namespace,
+        ready: ready ? { status: ready.status, reason: ready.reason, message: ready.message } : undefined,
+        clusterUrl: obj.status?.url,
+      };
+    });
+  }
+
+  /**
+   * Deletes an AgentWorkspace by name without connecting to it (whatever its state): true when it existed, false
+   * when there was none. Returns once the API server accepted the deletion (foreground: the children go first).
+   */
+  static async delete(options: DeleteKubernetesWorkspaceOptions): Promise<boolean> {
+    const o = DeleteKubernetesWorkspaceOptionsSchema.parse(options);
+    const kc = loadKubeConfig(o.kubeconfig);
+    return deleteWorkspace(kc, o.namespace ?? defaultNamespace(kc), o.name, silentLogger, true);
+  }
+
   private static async connect(
     kc: KubeConfig, namespace: string, name: string,
     o: { connect: ConnectMode; url?: string | undefined; keepAlive: boolean; readyTimeoutMs: number; workingDir: string; onProgress?: ((p: ReadyProgress) => void) | undefined },
@@ -174,14 +217,19 @@ export class KubernetesWorkspace extends RemoteWorkspace {
   }
 }
 
-/** Deletes the AgentWorkspace (foreground: its children first); a missing one is fine. `strict` rethrows other failures. */
-async function deleteWorkspace(kc: KubeConfig, namespace: string, name: string, logger: Logger, strict = false): Promise<void> {
+/**
+ * Deletes the AgentWorkspace (foreground: its children first): true when it existed; a missing one is fine (false).
+ * `strict` rethrows other failures.
+ */
+async function deleteWorkspace(kc: KubeConfig, namespace: string, name: string, logger: Logger, strict = false): Promise<boolean> {
   try {
     await kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, propagationPolicy: 'Foreground' });
+    return true;
   } catch (err) {
     const classified = errorFromKubernetes(err, `delete AgentWorkspace ${namespace}/${name}`);
-    if ((classified as { status?: number }).status === 404) return;
+    if ((classified as { status?: number }).status === 404) return false;
     if (strict) throw classified;
     logger.warn({ workspace: `${namespace}/${name}`, err: String(classified) }, 'could not delete the AgentWorkspace');
+    return false;
   }
 }

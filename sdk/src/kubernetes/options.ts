@@ -64,3 +64,16 @@ export const AttachKubernetesWorkspaceOptionsSchema = z.object({
   keepAlive: z.boolean().default(true).describe('false: close() deletes the AgentWorkspace. Default: true (attaching never deletes by surprise).'),
 });
 export type AttachKubernetesWorkspaceOptions = z.input<typeof AttachKubernetesWorkspaceOptionsSchema>;
+
+/** The options of `KubernetesWorkspace.list`: where to look. */
+export const ListKubernetesWorkspacesOptionsSchema = z.object({
+  namespace: ConnectionFields.namespace,
+  kubeconfig: ConnectionFields.kubeconfig,
+});
+export type ListKubernetesWorkspacesOptions = z.input<typeof ListKubernetesWorkspacesOptionsSchema>;
+
+/** The options of `KubernetesWorkspace.delete`: which one. */
+export const DeleteKubernetesWorkspaceOptionsSchema = ListKubernetesWorkspacesOptionsSchema.extend({
+  name: ObjectName.describe('The AgentWorkspace\'s name.'),
+});
+export type DeleteKubernetesWorkspaceOptions = z.input<typeof DeleteKubernetesWorkspaceOptionsSchema>;

@@ -13,7 +13,8 @@
 // server sends one after every run; a per-field `finished` is only a hint, OpenHands #3294), the REST
 // status confirms it, and a last catch-up has brought every event of the run.
 import type { ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
-import { ConversationStateError, type Conversation, type ConversationSettings } from '../conversation/conversation.js';
+import type { Conversation, ConversationSettings } from '../conversation/conversation.js';
+import { ConversationStateError } from '../conversation/errors.js';
 import { EventListeners, type EventListener } from '../conversation/event-listeners.js';
 import { ExecutionStatusSchema, type ExecutionStatus } from '../conversation/state.js';
 import { AgentWorkspaceError } from '../errors.js';

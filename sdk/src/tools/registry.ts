@@ -9,11 +9,11 @@ type ToolFactory = (runtime: ToolRuntime, params: Record<string, unknown>) => To
 
 /** Registry names, as OpenHands' (the snake-cased tool class without `Tool`). */
 const FACTORIES: Record<string, ToolFactory> = {
-  terminal: (rt, p) => createTerminalTool(rt, p) as unknown as Tool,
-  file_editor: () => createFileEditorTool() as unknown as Tool,
-  task_tracker: (rt) => createTaskTrackerTool(rt) as unknown as Tool,
-  finish: () => createFinishTool() as unknown as Tool,
-  think: () => createThinkTool() as unknown as Tool,
+  terminal: (rt, p) => createTerminalTool(rt, p),
+  file_editor: () => createFileEditorTool(),
+  task_tracker: (rt) => createTaskTrackerTool(rt),
+  finish: () => createFinishTool(),
+  think: () => createThinkTool(),
 };
 
 /** `include_default_tools` entries map to registry names. */

@@ -4,19 +4,19 @@
 //
 // Subscribers attach here rather than to the LocalConversation, so they survive the core being reopened
 // (new secrets) and never see a half-swapped state. Persisted events come from the core's event log, which
-// writes each event before publishing it: a subscriber is only ever told about durable events.
-import { join } from 'node:path';
+// writes each event before publishing it: a subscriber is only ever told about durable events. Every event
+// the server adds (the restart notice) goes through the core's `emit`, so it is masked and persisted as the
+// agent's are.
 import {
-  FULL_STATE_KEY, LocalConversation, makeEvent, naiveTimestamp, newEventId, writeJsonAtomic,
+  FULL_STATE_KEY, LocalConversation, makeEvent, naiveTimestamp, newEventId,
   type AgentSpecInput, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
 } from '@agentworkspace/sdk';
+import { ConflictError, InvalidRequestError, NotFoundError, OperationFailedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { ApiError } from '../http/errors.js';
 import type { ServerMeta } from './conversation-info.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
 import type { SecretStore } from './secret-store.js';
-
-export const SERVER_META_FILE = 'server_meta.json';
+import { writeServerMeta } from './server-meta.js';
 
 /** What a subscriber is told: each event (persisted or not), and when the conversation goes away. */
 export interface ConversationListener {
@@ -119,14 +119,14 @@ export class HostedConversation {
     return this.conv.events();
   }
 
-  /** Adopts a core created by the service (new conversations). */
+  /** Adopts a core the service created (new conversations, forks). */
   adopt(conv: LocalConversation): void {
     this.attach(conv);
   }
 
   /** The live core, opened from disk on first use. */
   load(): Promise<LocalConversation> {
-    if (this.gone) return Promise.reject(new ApiError('not_found', `Conversation not found: ${this.id}`));
+    if (this.gone) return Promise.reject(new NotFoundError(`Conversation not found: ${this.id}`));
     this.lastUsed = Date.now();
     if (this.conv) return Promise.resolve(this.conv);
     this.opening ??= this.open().finally(() => {
@@ -151,15 +151,15 @@ export class HostedConversation {
       });
     } catch (err) {
       this.log.error({ err }, 'conversation could not be loaded');
-      throw new ApiError('internal', `Conversation ${this.id} could not be loaded: ${(err as Error).message}`);
+      throw new OperationFailedError(`Conversation ${this.id} could not be loaded`, { cause: err });
     }
     if (wasRunning) {
       // The core marks it `error` with an AgentErrorEvent per interrupted tool call; this says why for the
       // run as a whole (an LLM call may have been in flight, with no tool call to blame).
-      conv.eventLog.append(makeEvent({
+      conv.emit({
         kind: 'ConversationErrorEvent', source: 'environment', code: 'ServerRestarted',
         detail: 'The agent server restarted while this conversation was running. Send a message or run it to continue.',
-      }));
+      });
       this.log.warn('conversation was running when the server stopped; marked error');
     }
     this.attach(conv);
@@ -208,7 +208,7 @@ export class HostedConversation {
   }
 
   private onCoreEvent(conv: LocalConversation, event: Event): void {
-    const persisted = conv.eventLog.indexOf(event.id) >= 0;
+    const persisted = conv.event(event.id) !== undefined;
     if (persisted) {
       this.meta.updated_at = new Date().toISOString();
       this.deps.touch();
@@ -255,8 +255,8 @@ export class HostedConversation {
 
   /** Whether a run can start: loaded, not running, and something for the agent to answer. Throws otherwise. */
   assertCanRun(conv: LocalConversation): void {
-    if (this.runPromise || conv.status === 'running') throw new ApiError('conflict', 'Conversation already running. Wait for it to finish, or pause or interrupt it.');
-    if (!hasUserMessage(conv.events())) throw new ApiError('bad_request', 'Send a message before running the conversation');
+    if (this.runPromise || conv.status === 'running') throw new ConflictError('Conversation already running. Wait for it to finish, or pause or interrupt it.');
+    if (!hasUserMessage(conv.events())) throw new InvalidRequestError('Send a message before running the conversation');
   }
 
   /**
@@ -305,7 +305,7 @@ export class HostedConversation {
   /** Replaces the conversation's secrets: the core is reopened with them (its shell restarts). */
   async replaceSecrets(secrets: Record<string, SecretSource>): Promise<void> {
     const old = await this.load();
-    if (this.running) throw new ApiError('conflict', 'Secrets cannot be changed while the conversation is running');
+    if (this.running) throw new ConflictError('Secrets cannot be changed while the conversation is running');
     this.secrets = { ...this.secrets, ...secrets };
     this.persistSecrets();
     this.state = old.stateDump();
@@ -315,7 +315,7 @@ export class HostedConversation {
 
   saveMeta(): void {
     if (this.gone) return;
-    writeJsonAtomic(join(this.dir, SERVER_META_FILE), this.meta);
+    writeServerMeta(this.dir, this.meta);
   }
 
   /** Releases the core (its shell) when idle; it reloads from disk on next use. */

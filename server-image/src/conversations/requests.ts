@@ -3,7 +3,7 @@
 // agent_definitions, stuck_detection_thresholds, sender, …). The agent spec itself is validated by the
 // SDK's AgentSpecSchema after server-side credentials are applied (service.ts).
 import { isAbsolute } from 'node:path';
-import { ConfirmationPolicySchema, ContentSchema, ExecutionStatusSchema, SecretsSchema } from '@agentworkspace/sdk';
+import { ConfirmationPolicySchema, ContentSchema, ConversationSettingsSchema, ExecutionStatusSchema, SecretsSchema } from '@agentworkspace/sdk';
 import { z } from 'zod';
 
 const UUID_DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,11 +77,12 @@ export const StartConversationRequestSchema = z.object({
   agent: z.unknown().refine((a) => a !== undefined && a !== null, 'Field required (agent_settings and agent_profile_id are not supported by this server)'),
   workspace: WorkspaceRequestSchema,
   conversation_id: ConversationIdSchema.nullish(),
-  confirmation_policy: ConfirmationPolicySchema.default({ kind: 'NeverConfirm' }),
+  // The SDK's settings, defaults included (one place for them).
+  confirmation_policy: ConversationSettingsSchema.shape.confirmation_policy,
   security_analyzer: SecurityAnalyzerSchema.default(null),
   initial_message: SendMessageRequestSchema.nullish(),
-  max_iterations: z.number().int().min(1).default(500),
-  stuck_detection: z.boolean().default(true),
+  max_iterations: ConversationSettingsSchema.shape.max_iterations,
+  stuck_detection: ConversationSettingsSchema.shape.stuck_detection,
   secrets: SecretsInputSchema.default({}),
   secrets_encrypted: z.literal(false, { error: 'Encrypted secrets are not supported by this server' }).default(false),
   worktree: z.literal(false, { error: 'Git worktrees are not supported by this server' }).default(false),

@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@agentworkspace/sdk';
+import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
 export const SECRETS_FILE = 'server_secrets.json';
@@ -45,7 +45,8 @@ export class SecretStore {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    writeJsonAtomic(path, { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') });
+    const envelope = { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    writeFileAtomic.sync(path, JSON.stringify(envelope));
   }
 
   /** What was stored for the conversation in `dir`; undefined when nothing (readable) is there. Throws only on I/O errors. */

@@ -1,29 +1,30 @@
 // The conversation service: the catalog of every conversation under OH_CONVERSATIONS_PATH, and the
 // operations of the conversations API on them.
 //
-// At start it reads each conversation directory's base_state.json, meta.json and server_meta.json (no
-// events, no shells); a conversation is opened on first access and released after an idle period when
+// At start it lists the stored conversations through the SDK (their state, no events, no shells) and reads
+// the server's own metadata beside each; a conversation is opened on first access and released after an idle period when
 // nothing runs or listens. Ones that were `running` when the previous process died are opened at once so
 // they come back as `error` with their explanatory events. There is no ownership lease: the directory
 // belongs to this process (the OpenHands #4192 failure cannot happen).
 //
-// At most `maxConcurrentRuns` conversations run at a time; starting another is a 503 naming the limit.
+// At most `maxConcurrentRuns` conversations run at a time; starting another is a 429 naming the limit.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  AgentSpecSchema, buildView, contentText, conversationDir, createLLM, eventFileName, LLMConfigSchema, LLMError, LocalConversation,
-  makeEvent, PersistedStateSchema, REDACTED, viewToMessages, writeJsonAtomic,
-  type Event, type ExecutionStatus, type LLMFactory, type Message, type SecretSource,
+  AgentSpecError, AgentSpecSchema, contentText, ConversationExistsError, ConversationNotFoundError, ConversationStateError, EventNotFoundError,
+  LLMError, LocalConversation, REDACTED, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
 } from '@agentworkspace/sdk';
 import { z } from 'zod';
+import {
+  ConflictError, NotFoundError, OperationFailedError, TooLargeError, TooManyRequestsError, UnavailableError, ValidationError,
+} from '../errors.js';
 import type { PathPolicy } from '../files/paths.js';
-import { ApiError, parseOrThrow } from '../http/errors.js';
 import type { Logger } from '../log.js';
+import { parseOrThrow } from '../validation.js';
 import { infoView, type ServerMeta } from './conversation-info.js';
-import { type ClientKeys, HostedConversation, SERVER_META_FILE } from './hosted-conversation.js';
+import { type ClientKeys, HostedConversation } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
 import { SecretStore } from './secret-store.js';
+import { readServerMeta } from './server-meta.js';
 import { normalizeConversationId, type ConversationSortOrder, type ForkRequest, type SendMessageRequest, type StartConversationRequest } from './requests.js';
 
 export interface ConversationServiceOptions {
@@ -43,19 +44,6 @@ export interface ConversationServiceOptions {
   secretKey?: string | undefined;
 }
 
-const ServerMetaSchema = z.object({
-  title: z.string().nullable().default(null),
-  tags: z.record(z.string(), z.string()).default({}),
-  security_analyzer: z.object({ kind: z.literal('LLMSecurityAnalyzer') }).nullable().default(null),
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
-  forked_from_conversation_id: z.string().nullish(),
-  forked_from_event_id: z.string().nullish(),
-  tool_module_qualnames: z.record(z.string(), z.string()).default({}),
-});
-
-const StoredMetaSchema = z.looseObject({ created_at: z.string().optional(), updated_at: z.string().optional() });
-
 const hex = (id: string) => id.replaceAll('-', '');
 
 /** The API keys the client itself put in its agent spec (not the server's, which are applied again on load). */
@@ -66,10 +54,6 @@ function clientKeys(agent: unknown): ClientKeys {
   };
   const a = agent as { llm?: unknown; condenser?: { llm?: unknown } } | undefined;
   return { llm: key(a?.llm), condenser: key(a?.condenser?.llm) };
-}
-
-function readJsonIfExists(path: string): unknown {
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
 
 export class ConversationService {
@@ -111,19 +95,12 @@ export class ConversationService {
   /** Reads the catalog and reopens conversations that were running when the last process stopped. */
   async start(): Promise<void> {
     const { conversationsPath, log } = this.opts;
-    let names: string[] = [];
-    try {
-      names = readdirSync(conversationsPath);
-    } catch {
-      names = [];
-    }
-    for (const name of names) {
-      const dir = join(conversationsPath, name);
+    const skip = (dir: string, err: unknown) => log.warn({ dir, err: (err as Error).message }, 'skipping an unreadable conversation directory');
+    for (const stored of LocalConversation.list(conversationsPath, skip)) {
       try {
-        const hosted = this.readEntry(dir);
-        if (hosted) this.byId.set(hosted.id, hosted);
+        this.byId.set(stored.id, this.host({ id: stored.id, dir: stored.dir, state: stored.state, meta: readServerMeta(stored.dir, stored) }));
       } catch (err) {
-        log.warn({ dir, err: (err as Error).message }, 'skipping an unreadable conversation directory');
+        skip(stored.dir, err);
       }
     }
     const interrupted = [...this.byId.values()].filter((h) => h.status === 'running');
@@ -134,23 +111,6 @@ export class ConversationService {
       this.sweeper = setInterval(() => void this.evictIdle(ttlMs), Math.min(60_000, Math.max(1000, ttlMs / 2)));
       this.sweeper.unref();
     }
-  }
-
-  private readEntry(dir: string): HostedConversation | undefined {
-    const statePath = join(dir, 'base_state.json');
-    if (!existsSync(statePath)) return undefined;
-    const state = PersistedStateSchema.parse(JSON.parse(readFileSync(statePath, 'utf8')));
-    const stored = StoredMetaSchema.parse(readJsonIfExists(join(dir, 'meta.json')) ?? {});
-    const server = ServerMetaSchema.parse(readJsonIfExists(join(dir, SERVER_META_FILE)) ?? {});
-    const created = server.created_at ?? stored.created_at ?? new Date(0).toISOString();
-    const updated = [server.updated_at, stored.updated_at, created].filter((v): v is string => !!v).sort().at(-1) as string;
-    const id = state.id;
-    if (dir !== conversationDir(this.opts.conversationsPath, id)) throw new Error(`base_state.json names conversation ${id}, not this directory`);
-    return this.host({ id, dir, state, meta: {
-      title: server.title, tags: server.tags, security_analyzer: server.security_analyzer, created_at: created, updated_at: updated,
-      forked_from_conversation_id: server.forked_from_conversation_id, forked_from_event_id: server.forked_from_event_id,
-      tool_module_qualnames: server.tool_module_qualnames,
-    } });
   }
 
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
@@ -179,10 +139,10 @@ export class ConversationService {
     return n;
   }
 
-  /** The conversation, or a 404 `Conversation not found: <id>`. */
+  /** The conversation, or a NotFoundError `Conversation not found: <id>`. */
   get(id: string): HostedConversation {
     const hosted = this.find(id);
-    if (!hosted) throw new ApiError('not_found', `Conversation not found: ${id}`);
+    if (!hosted) throw new NotFoundError(`Conversation not found: ${id}`);
     return hosted;
   }
 
@@ -232,7 +192,7 @@ export class ConversationService {
 
   /** Creates a conversation, or returns the existing one with that id (`created: false`; the request is ignored). */
   async create(req: StartConversationRequest): Promise<{ hosted: HostedConversation; created: boolean }> {
-    if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
+    if (this.stopping) throw new UnavailableError('Server is shutting down');
     const id = req.conversation_id ?? randomUUID();
     const existing = this.byId.get(id);
     if (existing) return { hosted: existing, created: false };
@@ -275,17 +235,17 @@ export class ConversationService {
         ...(this.opts.llmFactory ? { llmFactory: this.opts.llmFactory } : {}),
       });
     } catch (err) {
-      rmSync(conversationDir(this.opts.conversationsPath, id), { recursive: true, force: true });
       if (err instanceof LLMError && err.code === 'LLMConfigError') {
-        throw new ApiError('validation', [{ loc: ['body', 'agent', 'llm'], msg: err.message, type: 'value_error' }]);
+        throw new ValidationError([{ loc: ['body', 'agent', 'llm'], msg: err.message, type: 'value_error' }]);
       }
-      if (err instanceof Error && (err.name === 'ConversationStateError' || err.name === 'AgentSpecError' || err.name === 'ZodError')) {
-        throw new ApiError('validation', [{ loc: ['body'], msg: err.message, type: 'value_error' }]);
+      if (err instanceof ConversationExistsError) throw new ConflictError(`Conversation already exists: ${id}`);
+      if (err instanceof ConversationStateError || err instanceof AgentSpecError || err instanceof z.ZodError) {
+        throw new ValidationError([{ loc: ['body'], msg: err.message, type: 'value_error' }]);
       }
       throw err;
     }
     const hosted = this.host({
-      id, dir: conversationDir(this.opts.conversationsPath, id), state: conv.stateDump(), meta, agentInput,
+      id, dir: conv.persistenceDir as string, state: conv.stateDump(), meta, agentInput,
       secrets: req.secrets as Record<string, SecretSource>, clientKeys: clientKeys(req.agent),
     });
     hosted.adopt(conv);
@@ -299,57 +259,53 @@ export class ConversationService {
   }
 
   /**
-   * Copies a conversation (its events up to and including `from_event_id`, or all) into a new one that shares
-   * the workspace, credentials and secrets. The fork is `idle` when cut at an event, else it keeps the source's
-   * status (`paused` if the source runs). 409 when the id is taken, 404 for an unknown event.
+   * Forks a conversation through the SDK (its events up to and including `from_event_id`, or all; the same
+   * workspace, credentials and secrets). The fork is `idle` when cut at an event, else it keeps the source's
+   * status (`paused` if the source runs). ConflictError when the id is taken, NotFoundError for an unknown event.
    */
   async fork(source: HostedConversation, req: ForkRequest): Promise<HostedConversation> {
-    if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
+    if (this.stopping) throw new UnavailableError('Server is shutting down');
     const conv = await source.load();
     const id = req.id ?? randomUUID();
-    if (this.byId.has(id) || this.creating.has(id)) throw new ApiError('conflict', `Conversation already exists: ${id}`);
-    let events = conv.events();
-    if (req.from_event_id) {
-      const at = conv.eventLog.indexOf(req.from_event_id);
-      if (at < 0) throw new ApiError('not_found', `Event not found: ${req.from_event_id}`);
-      events = events.slice(0, at + 1);
-    }
-    const dir = conversationDir(this.opts.conversationsPath, id);
-    const stored = JSON.parse(readFileSync(join(source.dir, 'base_state.json'), 'utf8')) as Record<string, unknown>;
-    const status = req.from_event_id ? 'idle' : conv.status === 'running' ? 'paused' : conv.status;
-    const now = new Date().toISOString();
-    const state: Record<string, unknown> = {
-      ...stored, ...conv.stateDump(), id, persistence_dir: dir, execution_status: status,
-      ...(req.reset_metrics ? { stats: { usage_to_metrics: {} } } : {}),
-    };
+    if (this.byId.has(id) || this.creating.has(id)) throw new ConflictError(`Conversation already exists: ${id}`);
+    let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
+    let fork: LocalConversation;
     try {
-      mkdirSync(join(dir, 'events'), { recursive: true });
-      events.forEach((e, i) => writeJsonAtomic(join(dir, 'events', eventFileName(i, e.id)), e));
-      writeJsonAtomic(join(dir, 'base_state.json'), state);
-      writeJsonAtomic(join(dir, 'meta.json'), { id: hex(id), workspace: state.workspace, created_at: now, updated_at: now, execution_status: status });
+      fork = await conv.fork({
+        conversation_id: id, reset_metrics: req.reset_metrics, logger: this.opts.log.child({ conversation_id: id }),
+        onStreamingDelta: (d) => deltas(d), ...(req.from_event_id ? { up_to_event_id: req.from_event_id } : {}),
+      });
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      if (err instanceof EventNotFoundError) throw new NotFoundError(`Event not found: ${req.from_event_id}`);
+      if (err instanceof ConversationExistsError) throw new ConflictError(`Conversation already exists: ${id}`);
       throw err;
     }
+    const now = new Date().toISOString();
     const hosted = this.host({
-      id, dir, state, ...source.forkInit(),
+      id, dir: fork.persistenceDir as string, state: fork.stateDump(), ...source.forkInit(),
       meta: {
         title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
         created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
         tool_module_qualnames: source.meta.tool_module_qualnames,
       },
     });
+    hosted.adopt(fork);
+    deltas = (d) => hosted.publishDelta(d);
     hosted.saveMeta();
     hosted.persistSecrets();
     this.byId.set(id, hosted);
-    this.opts.log.info({ conversation_id: id, source: source.id, events: events.length }, 'conversation forked');
+    this.opts.log.info({ conversation_id: id, source: source.id, events: fork.events().length }, 'conversation forked');
     return hosted;
   }
 
   async delete(hosted: HostedConversation): Promise<void> {
     this.byId.delete(hosted.id);
     await hosted.close('deleted');
-    rmSync(hosted.dir, { recursive: true, force: true });
+    try {
+      LocalConversation.remove(this.opts.conversationsPath, hosted.id);
+    } catch (err) {
+      if (!(err instanceof ConversationNotFoundError)) throw err;
+    }
     this.opts.log.info({ conversation_id: hosted.id }, 'conversation deleted');
   }
 
@@ -362,7 +318,7 @@ export class ConversationService {
 
   // ---- runs and messages ----
 
-  /** 503 when `maxConcurrentRuns` conversations already run. */
+  /** 429 when `maxConcurrentRuns` conversations already run. */
   private assertCapacity(): void {
     if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
   }
@@ -382,20 +338,20 @@ export class ConversationService {
     });
   }
 
-  private capacityError(): ApiError {
-    return new ApiError('too_many_requests', `Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, { 'Retry-After': '5' });
+  private capacityError(): TooManyRequestsError {
+    return new TooManyRequestsError(`Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, 5);
   }
 
   private checkMessageSize(message: { content: unknown[] }): void {
     const bytes = Buffer.byteLength(JSON.stringify(message.content));
     if (bytes > this.opts.maxMessageBytes) {
-      throw new ApiError('payload_too_large', `Message content is ${bytes} bytes; the limit is ${this.opts.maxMessageBytes} (AGENT_SERVER_MAX_MESSAGE_BYTES)`);
+      throw new TooLargeError(`Message content is ${bytes} bytes; the limit is ${this.opts.maxMessageBytes} (AGENT_SERVER_MAX_MESSAGE_BYTES)`);
     }
   }
 
-  /** Starts the agent; 409 when it already runs, 503 at the concurrency cap, 400 with nothing to answer. */
+  /** Starts the agent; 409 when it already runs, 429 at the concurrency cap, 400 with nothing to answer. */
   async run(hosted: HostedConversation): Promise<void> {
-    if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
+    if (this.stopping) throw new UnavailableError('Server is shutting down');
     const conv = await hosted.load();
     hosted.assertCanRun(conv);
     this.startRun(hosted, conv);
@@ -407,7 +363,7 @@ export class ConversationService {
    * appended, so a refused message leaves no trace.
    */
   async sendMessage(hosted: HostedConversation, req: SendMessageRequest): Promise<void> {
-    if (this.stopping) throw new ApiError('unavailable', 'Server is shutting down');
+    if (this.stopping) throw new UnavailableError('Server is shutting down');
     this.checkMessageSize(req);
     const conv = await hosted.load();
     const willStart = req.run && !hosted.running;
@@ -415,7 +371,7 @@ export class ConversationService {
     try {
       await conv.sendMessage({ role: 'user', content: req.content });
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConversationStateError') throw new ApiError('validation', [{ loc: ['body'], msg: err.message, type: 'value_error' }]);
+      if (err instanceof ConversationStateError) throw new ValidationError([{ loc: ['body'], msg: err.message, type: 'value_error' }]);
       throw err;
     }
     this.touch();
@@ -460,35 +416,31 @@ export class ConversationService {
     const conv = await hosted.load();
     hosted.meta.security_analyzer = analyzer;
     hosted.saveMeta();
-    conv.eventLog.append(makeEvent({ kind: 'ConversationStateUpdateEvent', key: 'security_analyzer', value: analyzer }));
+    conv.emit({ kind: 'ConversationStateUpdateEvent', key: 'security_analyzer', value: analyzer });
   }
 
   async updateSecrets(hosted: HostedConversation, secrets: Record<string, SecretSource>): Promise<void> {
     await hosted.replaceSecrets(secrets);
   }
 
-  /** Asks the conversation's LLM about the conversation, without changing it. */
+  /** Asks the conversation's LLM about the conversation, without changing it (the SDK's `askAgent`). */
   async askAgent(hosted: HostedConversation, question: string): Promise<string> {
     const conv = await hosted.load();
-    const llmConfig = LLMConfigSchema.parse((withServerCredentials({ llm: conv.agentSpec.llm }, this.opts.credentials) as { llm: unknown }).llm);
-    const llm = (this.opts.llmFactory ?? createLLM)(llmConfig);
-    const messages: Message[] = [...viewToMessages(buildView(conv.events())), { role: 'user', content: [{ type: 'text', text: question, cache_prompt: false }] }];
     try {
-      const response = await llm.complete({ messages, tools: [] });
-      return contentText(response.message.content);
+      return await conv.askAgent(question);
     } catch (err) {
-      throw new ApiError('internal', `ask_agent failed: ${(err as Error).message}`);
+      throw new OperationFailedError(`ask_agent failed for conversation ${hosted.id}`, { cause: err });
     }
   }
 
-  /** Requests condensation; the agent's summarizing condenser applies it at its next step. */
+  /** Condenses the history now, or at the running agent's next step (the SDK's `condense`). */
   async condense(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
     const condenser = conv.agentSpec.condenser?.kind;
     if (condenser !== 'LLMSummarizingCondenser') {
-      throw new ApiError('conflict', condenser ? `Cannot condense conversation: Condenser ${condenser} does not handle condensation requests` : 'Cannot condense conversation: No condenser configured');
+      throw new ConflictError(condenser ? `Cannot condense conversation: Condenser ${condenser} does not handle condensation requests` : 'Cannot condense conversation: No condenser configured');
     }
-    conv.eventLog.append(makeEvent({ kind: 'CondensationRequest' }));
+    await conv.condense();
   }
 
   /** The text of the last finish action, or else of the last agent message; "" when there is none. */

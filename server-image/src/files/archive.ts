@@ -10,7 +10,7 @@ import { access, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, matchesGlob } from 'node:path';
 import { create as createTar } from 'tar';
-import { EMPTY_TREE, GitCommandError, baseRef, git, validateRepository } from '../git/git.js';
+import { EMPTY_TREE, GitCommandError, baseRef, git, validateRepository } from '@agentworkspace/sdk/git';
 
 export const DEFAULT_EXCLUDES = [
   '.git/', 'node_modules/', '.venv/', 'venv/', '__pycache__/', '.mypy_cache/', '.pytest_cache/', '.ruff_cache/',

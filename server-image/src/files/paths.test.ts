@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { ApiError } from '../http/errors.js';
+import { toApiError } from '../http/errors.js';
 import { PathPolicy } from './paths.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'paths-test-')));
@@ -16,7 +16,7 @@ async function status(policy: PathPolicy, query: unknown): Promise<number | stri
   try {
     return await policy.fromQuery(query);
   } catch (err) {
-    return (err as ApiError).status;
+    return toApiError(err)?.status ?? 'unmapped';
   }
 }
 

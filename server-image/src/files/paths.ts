@@ -10,7 +10,8 @@
 import { readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { ApiError, parseOrThrow } from '../http/errors.js';
+import { ForbiddenError, InvalidRequestError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
 
 /** The `path` query parameter of the file and git routes. */
 export const PathQuerySchema = z.object({ path: z.string() });
@@ -28,7 +29,7 @@ export class PathPolicy {
 
   /**
    * Validates the query parameter `name` of `query` and returns the normalized absolute path (the real
-   * path when roots are configured). Throws ApiError 422/400/403 as described above.
+   * path when roots are configured). Throws ValidationError, InvalidRequestError or ForbiddenError (422/400/403).
    */
   async fromQuery(query: unknown, name = 'path'): Promise<string> {
     const raw = parseOrThrow(z.object({ [name]: z.string() }), query, 'query')[name] as string;
@@ -37,8 +38,8 @@ export class PathPolicy {
 
   /** Applies the rules to an already-extracted string. */
   async check(raw: string): Promise<string> {
-    if (raw.includes('\0')) throw new ApiError('bad_request', 'Path must not contain NUL bytes');
-    if (!isAbsolute(raw)) throw new ApiError('bad_request', 'Path must be absolute');
+    if (raw.includes('\0')) throw new InvalidRequestError('Path must not contain NUL bytes');
+    if (!isAbsolute(raw)) throw new InvalidRequestError('Path must be absolute');
     const normalized = resolve(raw);
     if (this.roots.length === 0) return normalized;
     const real = await realPrefix(normalized);
@@ -51,7 +52,7 @@ export class PathPolicy {
     if (this.roots.length === 0) return;
     const roots = await this.allowedRoots();
     if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
-      throw new ApiError('forbidden', 'Path is outside the allowed roots');
+      throw new ForbiddenError('Path is outside the allowed roots');
     }
   }
 }

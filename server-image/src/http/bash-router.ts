@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ShuttingDownError, type BashService } from '../bash/service.js';
 import { ExecuteBashRequestSchema, fileStampFromMicros, microsFromIso, toHexUuid } from '../bash/events.js';
 import type { ServerState } from '../server-state.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
 
 const isoDateTime = z.string().transform((value, ctx) => {

@@ -3,8 +3,13 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { z } from 'zod';
+import {
+  ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, OperationFailedError, TooLargeError, TooManyRequestsError, UnavailableError,
+  ValidationError,
+} from '../errors.js';
 import { createLogger } from '../log.js';
-import { ApiError, STATUS_BY_CODE, errorHandler, notFound, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError, STATUS_BY_CODE, errorHandler, notFound } from './errors.js';
 
 describe('error handling', () => {
   let url: string;
@@ -19,6 +24,21 @@ describe('error handling', () => {
     });
     app.get('/crash', async () => {
       throw new Error('internal detail /etc/secret-path');
+    });
+    app.get('/failed', async () => {
+      throw new OperationFailedError('ask_agent failed for conversation c-123', { cause: new Error('model said sk-vendor-key-leak') });
+    });
+    app.get('/internal', () => {
+      throw new ApiError('internal', 'Conversation c-456 could not be loaded: EACCES /srv/private');
+    });
+    const domain: Record<string, Error> = {
+      'not-found': new NotFoundError('Conversation not found: x'), conflict: new ConflictError('taken'), invalid: new InvalidRequestError('no'),
+      forbidden: new ForbiddenError('outside'), 'too-large': new TooLargeError('big'), unavailable: new UnavailableError('busy', 5),
+      'too-many': new TooManyRequestsError('at most 1', 5),
+      validation: new ValidationError([{ loc: ['body', 'x'], msg: 'Field required', type: 'missing' }]),
+    };
+    app.get('/domain/:kind', (req) => {
+      throw domain[String(req.params.kind)];
     });
     app.post('/validate', (req, res) => {
       res.json(parseOrThrow(z.object({ name: z.string(), count: z.number().int().max(3) }), req.body, 'body'));
@@ -55,6 +75,37 @@ describe('error handling', () => {
     expect(logs).toContain('secret-path');
   });
 
+  it('maps each domain error by its class to one status, its message the detail (a 503 in OpenHands\' 5xx shape)', async () => {
+    const answer = async (kind: string) => {
+      const res = await fetch(`${url}/domain/${kind}`);
+      return [res.status, await res.json(), res.headers.get('retry-after')];
+    };
+    expect(await answer('not-found')).toEqual([404, { detail: 'Conversation not found: x' }, null]);
+    expect(await answer('conflict')).toEqual([409, { detail: 'taken' }, null]);
+    expect(await answer('invalid')).toEqual([400, { detail: 'no' }, null]);
+    expect(await answer('forbidden')).toEqual([403, { detail: 'outside' }, null]);
+    expect(await answer('too-large')).toEqual([413, { detail: 'big' }, null]);
+    expect(await answer('too-many')).toEqual([429, { detail: 'at most 1' }, '5']);
+    // OpenHands' shape for a deliberate 5xx other than 500: its message, written for the client, in `exception`
+    expect(await answer('unavailable')).toEqual([503, { detail: 'Internal Server Error', exception: '503: busy' }, '5']);
+    expect(await answer('validation')).toEqual([422, { detail: [{ loc: ['body', 'x'], msg: 'Field required', type: 'missing' }] }, null]);
+  });
+
+  it('answers every 500 bare, a failed operation and an internal ApiError too: the message and its cause only in the log', async () => {
+    for (const [path, secrets] of [['/failed', ['c-123', 'sk-vendor-key-leak']], ['/internal', ['c-456', '/srv/private']]] as const) {
+      const res = await fetch(`${url}${path}`);
+      expect(res.status).toBe(500);
+      const body = await res.json() as Record<string, string>;
+      expect(Object.keys(body).sort()).toEqual(['detail', 'error_id']);
+      expect(body.detail).toBe('Internal Server Error');
+      for (const s of secrets) {
+        expect(JSON.stringify(body)).not.toContain(s);
+        expect(logs).toContain(s);
+      }
+      expect(logs).toContain(`"errorId":"${body.error_id}"`);
+    }
+  });
+
   it('reports validation failures as FastAPI does: 422 with type/loc/msg/input/ctx', async () => {
     const post = (body: string) => fetch(`${url}/validate`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
     let res = await post('{"count": 9}');
@@ -74,79 +125,5 @@ describe('error handling', () => {
     expect([res.status, await res.json()]).toEqual([413, { detail: 'Request body too large' }]);
     res = await fetch(`${url}/nowhere`);
     expect([res.status, await res.json()]).toEqual([404, { detail: 'Not Found' }]);
-  });
-
-  describe('parseOrThrow', () => {
-    const detail = (schema: z.ZodType, value: unknown, source: 'body' | 'query' = 'body') => {
-      try {
-        parseOrThrow(schema, value, source);
-      } catch (err) {
-        expect(err).toBeInstanceOf(ApiError);
-        expect((err as ApiError).status).toBe(422);
-        return (err as ApiError).detail;
-      }
-      throw new Error('parsed');
-    };
-
-    it('tells a missing field from a field of the wrong type, naming the expected type', () => {
-      const schema = z.object({ agent: z.object({ kind: z.string() }), tags: z.array(z.string()), run: z.boolean(), parent: z.null() });
-      expect(detail(schema, { agent: 'gpt', tags: 'a', run: 'yes', parent: 1 })).toEqual([
-        { loc: ['body', 'agent'], msg: 'Input should be a valid dictionary', type: 'dict_type', input: 'gpt' },
-        { loc: ['body', 'tags'], msg: 'Input should be a valid list', type: 'list_type', input: 'a' },
-        { loc: ['body', 'run'], msg: 'Input should be a valid boolean', type: 'bool_type', input: 'yes' },
-        { loc: ['body', 'parent'], msg: 'Input should be None', type: 'none_required', input: 1 },
-      ]);
-      expect(detail(schema, { agent: null, tags: [], run: true, parent: null })).toEqual([
-        { loc: ['body', 'agent'], msg: 'Input should be a valid dictionary', type: 'dict_type', input: null },
-      ]);
-      expect(detail(schema, { tags: [], run: true, parent: null })).toEqual([
-        { loc: ['body', 'agent'], msg: 'Field required', type: 'missing', input: { tags: [], run: true, parent: null } },
-      ]);
-      expect(detail(schema, { agent: {}, tags: [], run: true, parent: null })).toEqual([
-        { loc: ['body', 'agent', 'kind'], msg: 'Field required', type: 'missing', input: {} },
-      ]);
-    });
-
-    it('maps bounds, enums, formats, unions and extra keys to FastAPI types', () => {
-      const schema = z.object({
-        limit: z.coerce.number().int().gt(0).lte(100),
-        name: z.string().min(2).max(3),
-        ids: z.array(z.string()).max(1),
-        order: z.enum(['ASC', 'DESC']),
-        kind: z.literal('LocalWorkspace'),
-        id: z.uuid(),
-        policy: z.discriminatedUnion('kind', [z.object({ kind: z.literal('A') }), z.object({ kind: z.literal('B') })]),
-      }).strict();
-      const types = (value: unknown) => (detail(schema, value) as { loc: unknown[]; type: string }[]).map((d) => [d.loc.slice(1).join('.'), d.type]);
-      expect(types({ limit: 'abc', name: 'x', ids: ['a', 'b'], order: 'UP', kind: 'Docker', id: 'nope', policy: { kind: 'C' }, extra: 1, more: 2 })).toEqual([
-        ['limit', 'float_parsing'], ['name', 'string_too_short'], ['ids', 'too_long'], ['order', 'enum'], ['kind', 'literal_error'],
-        ['id', 'uuid_parsing'], ['policy.kind', 'union_tag_invalid'], ['extra', 'extra_forbidden'], ['more', 'extra_forbidden'],
-      ]);
-      const ok = { name: 'ab', ids: [], order: 'ASC', kind: 'LocalWorkspace', id: '00000000-0000-0000-0000-000000000000', policy: { kind: 'A' } };
-      expect(detail(schema, { ...ok, limit: '0' }, 'query')).toEqual([{ loc: ['query', 'limit'], msg: 'Input should be greater than 0', type: 'greater_than', input: '0', ctx: { gt: 0 } }]);
-      expect(detail(schema, { ...ok, limit: '101', order: 'UP' }, 'query')).toEqual([
-        { loc: ['query', 'limit'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal', input: '101', ctx: { le: 100 } },
-        { loc: ['query', 'order'], msg: "Input should be 'ASC' or 'DESC'", type: 'enum', input: 'UP', ctx: { expected: "'ASC' or 'DESC'" } },
-      ]);
-    });
-
-    it("keeps a schema's own message, and redacts secrets from the input it echoes (OpenHands' sanitize_dict)", () => {
-      const schema = z.object({
-        kind: z.literal('LocalWorkspace', { error: 'Only LocalWorkspace is supported' }),
-        api_key: z.string().regex(/^sk-/),
-        token: z.number(),
-      });
-      const issues = detail(schema, { kind: 'Docker', api_key: 'ghp_supersecret123', token: 'sk-ant-secret456' });
-      expect(issues).toEqual([
-        { loc: ['body', 'kind'], msg: 'Only LocalWorkspace is supported', type: 'literal_error', input: 'Docker', ctx: { expected: "'LocalWorkspace'" } },
-        { loc: ['body', 'api_key'], msg: expect.any(String), type: 'string_pattern_mismatch', input: '<redacted>' },
-        { loc: ['body', 'token'], msg: 'Input should be a valid number', type: 'float_type', input: '<redacted>' },
-      ]);
-      expect(JSON.stringify(issues)).not.toMatch(/supersecret|secret456/);
-      const nested = z.object({ agent: z.object({ llm: z.object({ model: z.string() }), env: z.record(z.string(), z.string()) }) });
-      const missing = detail(nested, { agent: { llm: { api_key: 'sk-hidden' }, env: { GH: 'ghp_hidden' }, session_x: 'v' } }) as { input: unknown }[];
-      expect(missing[0]?.input).toEqual({ api_key: '<redacted>' });
-      expect(JSON.stringify(detail(nested, { agent: { env: { GH: 'ghp_hidden' } } }))).not.toMatch(/hidden/);
-    });
   });
 });

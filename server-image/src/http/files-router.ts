@@ -5,15 +5,16 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { GitCommandError, GitRepositoryError } from '@agentworkspace/sdk/git';
 import { DEFAULT_EXCLUDES, buildArchive } from '../files/archive.js';
 import { home, searchSubdirs } from '../files/browse.js';
 import { type PathPolicy, PathQuerySchema } from '../files/paths.js';
-import { receiveUpload } from '../files/upload.js';
-import { GitCommandError, GitRepositoryError } from '../git/git.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
+import { receiveUpload } from './upload.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');

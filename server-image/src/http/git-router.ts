@@ -2,12 +2,13 @@
 // git failures → 400 with git's message.
 import { Router } from 'express';
 import { z } from 'zod';
-import { type PathPolicy, PathQuerySchema } from '../files/paths.js';
 import {
   GitCommandError, GitRepositoryError, gitChanges, gitCommitChanges, gitCommitFileDiff, gitCommits, gitDiff,
-} from '../git/git.js';
+} from '@agentworkspace/sdk/git';
+import { type PathPolicy, PathQuerySchema } from '../files/paths.js';
 import type { ServerState } from '../server-state.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
 
 // Hex only, so a SHA from a request can never reach git's argv as an option.

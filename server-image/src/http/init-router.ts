@@ -2,14 +2,16 @@
 // is dormant — /api/* answers 503 and sockets are refused — until `POST /api/init` delivers the per-user
 // configuration (session keys, secret key, paths, CORS origins, run limit, environment). `GET /api/init`
 // reports the state without authentication; POST needs `X-Init-API-Key` equal to the dormant server's
-// OH_SECRET_KEY (open when none is set). A failed init rolls back to dormant so it can be retried; a second
-// init is a 400. Without deferred init both routes answer 404, as OpenHands does.
+// OH_SECRET_KEY (open when none is set). A failed init rolls back to dormant so it can be retried (a bare 500, its
+// cause only in the log); a second init is a 400. Without deferred init both routes answer 404, as OpenHands does.
 import { resolve } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { OperationFailedError } from '../errors.js';
 import { keyMatches } from './auth.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
 
 export type InitState = 'dormant' | 'initializing' | 'ready';
@@ -74,9 +76,10 @@ export class InitService {
       this.stateValue = 'ready';
       return this.snapshot();
     } catch (err) {
-      this.error = `${err instanceof Error ? err.name : 'Error'}: ${err instanceof Error ? err.message : String(err)}`;
+      // The cause (a path, a library's message) is only logged, with the 500's error id; the state says that much.
+      this.error = 'initialization failed; the server log has the cause';
       this.stateValue = 'dormant';
-      throw new ApiError('internal', this.error);
+      throw new OperationFailedError('POST /api/init failed', { cause: err });
     }
   }
 }

@@ -13,7 +13,8 @@ import { PathPolicy } from '../files/paths.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 import { bashRouter } from './bash-router.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import { filesRouter } from './files-router.js';
 import { gitRouter } from './git-router.js';
 

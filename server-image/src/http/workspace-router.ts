@@ -9,7 +9,8 @@ import { parse as parseCookies } from 'cookie';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { SESSION_KEY_HEADER, headerKey, keyMatches } from './auth.js';
-import { ApiError, parseOrThrow } from './errors.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
 
 export const WORKSPACE_COOKIE = 'oh_workspace_session_key';

@@ -7,11 +7,12 @@
 // Close codes: 4004 unknown conversation (fatal for clients); 1013 too many subscribers or a subscriber
 // too slow to keep up (clients retry and catch up); 1008 an invalid query; 1001 server shutdown.
 import type { RawData, WebSocket } from 'ws';
-import { ApiError } from '../http/errors.js';
 import { stateView } from '../conversations/conversation-info.js';
 import { EventStream, serverErrorFrame } from '../conversations/event-stream.js';
 import { EventsSocketQuerySchema, normalizeConversationId, SocketMessageSchema } from '../conversations/requests.js';
 import type { ConversationService } from '../conversations/service.js';
+import { NotFoundError } from '../errors.js';
+import { toApiError } from '../http/errors.js';
 import { parseClientFrame } from './client-frame.js';
 import type { SocketHandler } from './dispatcher.js';
 
@@ -27,10 +28,12 @@ export interface EventsSocketOptions {
   pingIntervalMs: number;
 }
 
+/** What a client is told about a message that failed: a refusal as the HTTP API words it; nothing internal. */
 function clientError(err: unknown): { code: string; detail: string } {
-  if (err instanceof ApiError) {
-    const detail = typeof err.detail === 'string' ? err.detail : JSON.stringify(err.detail);
-    return { code: err.code === 'validation' ? 'ValidationError' : err.code, detail };
+  const error = toApiError(err);
+  if (error && error.status !== 500) {
+    const detail = typeof error.detail === 'string' ? error.detail : JSON.stringify(error.detail);
+    return { code: error.code === 'validation' ? 'ValidationError' : error.code, detail };
   }
   return { code: 'InternalError', detail: 'The message could not be handled' };
 }
@@ -110,7 +113,7 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
       await hosted.load();
     } catch (err) {
       ready(null);
-      if (err instanceof ApiError && err.code === 'not_found') return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
+      if (err instanceof NotFoundError) return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
       log.error({ err, conversation_id: hosted.id }, 'conversation could not be loaded for a socket');
       return socket.close(1011, 'Conversation could not be loaded');
     }

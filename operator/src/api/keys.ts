@@ -1,5 +1,5 @@
 /** Queue keys: "namespace/name" of an AgentWorkspace, and the mapping from a child to its owner's key. */
-import { API_VERSION, KIND } from '../api/agentworkspace.js';
+import { API_VERSION, KIND } from './agentworkspace.js';
 
 interface Meta {
   metadata?: {

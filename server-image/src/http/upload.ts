@@ -14,8 +14,9 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import busboy from 'busboy';
-import { ApiError } from '../http/errors.js';
-import { type PathPolicy, locate } from './paths.js';
+import { DomainError } from '../errors.js';
+import { type PathPolicy, locate } from '../files/paths.js';
+import { ApiError } from './errors.js';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */
@@ -56,8 +57,8 @@ function drain(req: Request): Promise<void> {
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-function fsError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
+function fsError(err: unknown): ApiError | DomainError {
+  if (err instanceof ApiError || err instanceof DomainError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   // A parent that is a dangling symlink, or was removed meanwhile.
   if (code === 'ENOENT') return new ApiError('bad_request', 'Parent directory does not exist');

@@ -2,20 +2,21 @@
 // codes of OpenHands 1.58: an unknown id is a 404 everywhere (pause, interrupt, DELETE and PATCH included;
 // `{"detail":"Not Found"}` where FastAPI raises a bare 404), create answers 201 or 200 for an existing id.
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { ConfirmationPolicyInput, SecretSource } from '@agentworkspace/sdk';
-import { ApiError, parseOrThrow } from '../http/errors.js';
-import type { RouteDocs } from '../http/openapi.js';
-import { countEvents, searchEvents } from './event-query.js';
-import type { HostedConversation } from './hosted-conversation.js';
+import { countEvents, searchEvents } from '../conversations/event-query.js';
+import type { HostedConversation } from '../conversations/hosted-conversation.js';
 import {
   AskAgentRequestSchema, BatchGetQuerySchema, ConfirmationResponseRequestSchema, ConversationCountQuerySchema, ConversationIdSchema,
   ConversationSearchQuerySchema, EventBatchBodySchema, EventCountQuerySchema, EventSearchQuerySchema, ForkRequestSchema, IncludeSkillsQuerySchema,
   SendMessageRequestSchema, SetConfirmationPolicyRequestSchema, SetSecurityAnalyzerRequestSchema, StartConversationRequestSchema,
   UpdateConversationRequestSchema, UpdateSecretsRequestSchema,
-} from './requests.js';
-import type { ConversationService } from './service.js';
-import { wireEvent } from './wire-event.js';
-import { z } from 'zod';
+} from '../conversations/requests.js';
+import type { ConversationService } from '../conversations/service.js';
+import { wireEvent } from '../conversations/wire-event.js';
+import { parseOrThrow } from '../validation.js';
+import { ApiError } from './errors.js';
+import type { RouteDocs } from './openapi.js';
 
 const SUCCESS = { success: true } as const;
 
@@ -186,7 +187,7 @@ export function conversationsRouter(service: ConversationService): Router {
     const hosted = conversation(req);
     const ids = parseOrThrow(EventBatchBodySchema, req.body ?? [], 'body');
     const conv = await hosted.load();
-    res.json(ids.map((id) => conv.eventLog.get(id) ?? null));
+    res.json(ids.map((id) => conv.event(id) ?? null));
   });
 
   router.post('/:conversation_id/events', async (req, res) => {
@@ -205,7 +206,7 @@ export function conversationsRouter(service: ConversationService): Router {
 
   router.get('/:conversation_id/events/:event_id', async (req, res) => {
     const conv = await conversation(req).load();
-    const event = conv.eventLog.get(String(req.params.event_id));
+    const event = conv.event(String(req.params.event_id));
     if (!event) throw new ApiError('not_found', `Event not found: ${String(req.params.event_id)}`);
     res.json(event);
   });
