@@ -136,6 +136,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const env: Record<string, string> = {
     PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? dataDir,
+    // Tests make "not a repository" directories under the temp dir: git must not find a repository above it
+    // (a stray /tmp/.git on a shared machine turned them into one).
+    GIT_CEILING_DIRECTORIES: tmpdir(),
     OH_BASH_EVENTS_DIR: join(dataDir, 'bash_events'),
     OH_CONVERSATIONS_PATH: join(dataDir, 'conversations'),
     OH_WORKSPACE_PATH: join(dataDir, 'project'),

@@ -8,7 +8,7 @@
 // empty result, as OpenHands does) and GitCommandError (a git failure: the server answers 400).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { AgentWorkspaceError } from '../errors.js';
 import type { GitChange, GitDiff } from '../remote/protocol.js';
@@ -205,11 +205,16 @@ export async function gitChanges(dir: string, ref: string | undefined): Promise<
 }
 
 /** The repository holding `file`: the nearest directory at or above it with `.git`, validated. */
+/**
+ * The repository holding `file` as git itself discovers it (GIT_DIR, GIT_CEILING_DIRECTORIES, a `.git` file of a
+ * worktree), written in the file's own spelling of the path (git answers with real paths).
+ */
 async function repoOf(file: string): Promise<string> {
-  for (let current = file; ; current = dirname(current)) {
-    if (existsSync(join(current, '.git'))) return validateRepository(current);
-    if (dirname(current) === current) throw new GitRepositoryError(`File is not in a git repository: ${file}`);
-  }
+  const top = await tryGit(['rev-parse', '--show-toplevel'], dirname(file));
+  if (!top) throw new GitRepositoryError(`File is not in a git repository: ${file}`);
+  const realDir = await realpath(dirname(file));
+  const inside = relative(top, realDir);
+  return validateRepository(inside ? resolve(dirname(file), ...inside.split(sep).map(() => '..')) : dirname(file));
 }
 
 /** `commit` (hex, checked by the caller) resolved in `repo`, and its first parent (the empty tree for a root commit). */
