@@ -84,6 +84,8 @@ export interface ServerMeta {
   forked_from_event_id?: string | null | undefined;
   /** What the client sent at creation (tool name → Python module), echoed for its attach. */
   tool_module_qualnames?: Record<string, string> | undefined;
+  /** Whether a user message titles the conversation while it has no title (default true; not in ConversationInfo). */
+  autotitle?: boolean | undefined;
 }
 
 /** The `full_state` value: the core's state dump, projected, with the server's own fields applied. */
