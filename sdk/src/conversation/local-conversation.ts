@@ -163,7 +163,7 @@ export class LocalConversation implements Conversation {
       : null;
     const dataDir = s.dir ?? mkdtempSync(join(tmpdir(), `conversation-${s.id.slice(0, 8)}-`));
     this.tools = createTools(effectiveToolSpecs(s.spec), {
-      workingDir: s.workingDir, dataDir, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
+      workingDir: s.workingDir, dataDir, persistent: s.dir !== null, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
     });
     this.agent = new Agent(s.spec, this.tools, llm, condenser, s.workingDir);
   }
@@ -405,6 +405,7 @@ export class LocalConversation implements Conversation {
       blocked_actions: {},
       blocked_messages: {},
       last_user_message_id: this.s.lastUserMessageId,
+      leaf_event_id: this.log.leafId,
       stats: this.s.stats,
       secret_registry: this.s.secrets.dump(),
       tags: {},
@@ -433,8 +434,10 @@ export class LocalConversation implements Conversation {
       kind: 'MessageEvent', source: 'user', llm_message: msg,
       ...(suffix ? { extended_content: [text(suffix)] } : {}),
     });
+    // As OpenHands: the field's change is a state update, after the message that caused it.
     this.s.lastUserMessageId = e.id;
     this.persistState();
+    this.emit({ kind: 'ConversationStateUpdateEvent', key: 'last_user_message_id', value: e.id });
   }
 
   run(): Promise<ExecutionStatus> {

@@ -9,6 +9,9 @@ export type PlayResult =
   | { kind: 'error'; status: number; message: string; retryAfter?: number }
   | { kind: 'reply'; id: string; message: Message & { role: 'assistant' }; delayMs: number; usage: { prompt_tokens: number; completion_tokens: number } };
 
+/** The signature of scripted thinking blocks (a real one is Anthropic's, checked by Anthropic only). */
+export const SCRIPTED_SIGNATURE = 'scripted-signature';
+
 /** A title request: its first message is the title system prompt (it has no tools). */
 export function isTitleRequest(messages: readonly Message[]): boolean {
   const first = messages[0];
@@ -65,7 +68,7 @@ export class ScriptPlayer {
     return {
       kind: 'reply',
       id: `scripted-${randomUUID()}`,
-      message: assistantMessage(turn.text, calls),
+      message: assistantMessage(turn.text, calls, turn.thinking ? [{ type: 'thinking', thinking: turn.thinking, signature: SCRIPTED_SIGNATURE }] : []),
       delayMs: turn.delay_ms,
       usage: turn.usage ?? { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(calls).length) / 4) },
     };

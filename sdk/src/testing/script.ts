@@ -16,6 +16,8 @@ export const ScriptToolCallSchema = z.strictObject({
  */
 export const ScriptTurnSchema = z.strictObject({
   text: z.string().optional(),
+  /** Extended thinking (Anthropic dialect: a signed `thinking` block before the text; the OpenAI dialect leaves it out). */
+  thinking: z.string().min(1).optional(),
   tool_calls: z.array(ScriptToolCallSchema).optional(),
   error: z.strictObject({ status: z.number().int().min(400).max(599), message: z.string().default('scripted error'), retry_after: z.number().min(0).optional() }).optional(),
   expect_tool_result_contains: z.string().optional(),

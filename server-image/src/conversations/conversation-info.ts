@@ -28,7 +28,7 @@ const CONDENSER_FIELDS = ['kind', 'llm', 'max_size', 'keep_first'] as const;
 const STATE_FIELDS = [
   'id', 'agent', 'workspace', 'persistence_dir', 'max_iterations', 'stuck_detection', 'execution_status', 'confirmation_policy',
   'security_analyzer', 'activated_knowledge_skills', 'invoked_skills', 'blocked_actions', 'blocked_messages', 'last_user_message_id',
-  'stats', 'secret_registry', 'tags', 'agent_state',
+  'leaf_event_id', 'stats', 'secret_registry', 'tags', 'agent_state',
 ] as const;
 
 type Json = Record<string, unknown>;
@@ -123,7 +123,7 @@ function metricsView(stats: unknown): Json | null {
 /**
  * `ConversationInfo`: the state plus title, metrics and timestamps, with every field of OpenHands 1.58.2's model
  * (it is sent without dropping nulls). Features this server does not have keep their empty values: client tools,
- * hooks, runtime info, ACP models, agent profiles, sub-conversations. The event tree's leaf is not tracked (null).
+ * hooks, runtime info, ACP models, agent profiles, sub-conversations. `leaf_event_id` is the event tree's head (one branch: no `navigate`).
  */
 export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): Json {
   const state = stateView(dump, meta, includeSkills);
@@ -137,7 +137,7 @@ export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): J
     tool_module_qualnames: meta.tool_module_qualnames ?? {},
     client_tools: [],
     runtime_info: null,
-    leaf_event_id: null,
+    leaf_event_id: state.leaf_event_id ?? null,
     hook_config: null,
     parent_conversation_id: null,
     forked_from_conversation_id: meta.forked_from_conversation_id ?? null,
