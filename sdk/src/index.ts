@@ -17,6 +17,7 @@ export { ExecutionStatusSchema, TERMINAL_STATUSES } from './conversation/state.j
 export type { ExecutionStatus, PersistedState } from './conversation/state.js';
 export { PersistenceError } from './conversation/persistence.js';
 export { SecretRegistry, SecretSourceSchema, SecretsSchema, SECRET_MASK } from './conversation/secrets.js';
+export { DEFAULT_TITLE_MAX_LENGTH, generateTitle, messageEventText, TITLE_SYSTEM_PROMPT, titleRequestMessages } from './conversation/title.js';
 export type { SecretSource } from './conversation/secrets.js';
 
 // Agent

@@ -153,7 +153,7 @@ describe('bad input to the conversations API', () => {
       });
 
       expect(shape(await allEvents(server, bystander.id))).toEqual([
-        'SystemPromptEvent', 'MessageEvent:user', 'StateUpdate:execution_status=running', 'StateUpdate:stats', 'MessageEvent:agent', 'StateUpdate:execution_status=finished',
+        'SystemPromptEvent', 'MessageEvent:user', 'StateUpdate:last_user_message_id', 'StateUpdate:execution_status=running', 'StateUpdate:stats', 'MessageEvent:agent', 'StateUpdate:execution_status=finished',
       ]);
     } finally {
       await busy.close();

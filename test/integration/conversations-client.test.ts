@@ -22,6 +22,7 @@ const { RemoteConversation, RemoteWorkspace } = await import('@openhands/typescr
 const GOLDEN_TURN = [
   'SystemPromptEvent',
   'MessageEvent:user',
+  'StateUpdate:last_user_message_id',
   'StateUpdate:execution_status=running',
   'StateUpdate:stats', 'ActionEvent:terminal', 'ObservationEvent:terminal',
   'StateUpdate:stats', 'ActionEvent:file_editor', 'ObservationEvent:file_editor',
@@ -101,7 +102,7 @@ describe('official TypeScript client RemoteConversation against our server', () 
     await conversation.run();
     await waitFor(() => received.slice(before).some((e) => e.key === 'full_state' && e.value.execution_status === 'finished'), 'second turn finished');
     const second = received.slice(before).filter((e) => e.key !== 'full_state');
-    expect(shape(second)).toEqual(['StateUpdate:execution_status=idle', 'MessageEvent:user', 'StateUpdate:execution_status=running', 'StateUpdate:stats', 'MessageEvent:agent', 'StateUpdate:execution_status=finished']);
+    expect(shape(second)).toEqual(['StateUpdate:execution_status=idle', 'MessageEvent:user', 'StateUpdate:last_user_message_id', 'StateUpdate:execution_status=running', 'StateUpdate:stats', 'MessageEvent:agent', 'StateUpdate:execution_status=finished']);
 
     const info = await api(server, 'GET', `/api/conversations/${id}`, 'ConversationInfo');
     expect(info.body).toMatchObject({ id, execution_status: 'finished', workspace: { kind: 'LocalWorkspace', working_dir: workDir } });

@@ -52,7 +52,7 @@ describe('events socket', () => {
     const rest = await allEvents(server, c.id);
     expect(socket.events()).toEqual(rest);
     expect(shape(rest)).toEqual([
-      'SystemPromptEvent', 'MessageEvent:user', 'StateUpdate:execution_status=running',
+      'SystemPromptEvent', 'MessageEvent:user', 'StateUpdate:last_user_message_id', 'StateUpdate:execution_status=running',
       'StateUpdate:stats', 'ActionEvent:terminal', 'ObservationEvent:terminal',
       'StateUpdate:stats', 'ActionEvent:finish', 'ObservationEvent:finish', 'StateUpdate:execution_status=finished',
     ]);

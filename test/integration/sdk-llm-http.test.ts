@@ -91,6 +91,34 @@ describe.each([false, true])('Anthropic adapter over HTTP (stream=%s)', (stream)
     expectTaskDone(events, logs, server);
     expect(server.seenModels.every((m) => m === 'claude-scripted')).toBe(true);
   });
+
+  it('extended thinking: the signed blocks land in ActionEvent/MessageEvent thinking_blocks and go back to the model', async () => {
+    const server = await startScriptedAnthropicServer({
+      apiKey: API_KEY,
+      script: { turns: [
+        { thinking: 'The user wants a file listing.', tool_calls: [{ name: 'terminal', arguments: { command: 'ls' } }] },
+        { thinking: 'Listing done.', text: 'Listed.' },
+      ] },
+    });
+    cleanup.push(() => server.close());
+    const conv = await LocalConversation.create({
+      agent: { llm: { model: 'anthropic/claude-scripted', base_url: server.url, api_key: API_KEY, stream, usage_id: 'agent', ...FAST }, tools: [{ name: 'terminal' }] },
+      workspace: ws,
+    });
+    cleanup.push(() => conv.close());
+    await conv.sendMessage('list the files');
+    expect(await conv.run()).toBe('finished');
+    const block = (thinking: string) => ({ type: 'thinking', thinking, signature: 'scripted-signature' });
+    const action = conv.events().find((e) => e.kind === 'ActionEvent');
+    expect(action).toMatchObject({ thinking_blocks: [block('The user wants a file listing.')], reasoning_content: 'The user wants a file listing.' });
+    const reply = conv.events().find((e) => e.kind === 'MessageEvent' && e.source === 'agent');
+    expect(reply).toMatchObject({ llm_message: { thinking_blocks: [block('Listing done.')] } });
+    // Every message has the field (OpenHands writes []), and the second request carried the first turn's block back.
+    const user = conv.events().find((e) => e.kind === 'MessageEvent' && e.source === 'user');
+    expect(user).toMatchObject({ llm_message: { thinking_blocks: [] } });
+    expect(server.player.requests[1]!.find((m) => m.role === 'assistant')?.thinking_blocks).toEqual([block('The user wants a file listing.')]);
+    expect(server.player.violations).toEqual([]);
+  });
 });
 
 describe('LLM errors over HTTP', () => {

@@ -9,7 +9,7 @@ import { describeWithPython, runPython } from './python.js';
 jest.setTimeout(180_000);
 
 const SCRIPT = String.raw`
-import json, sys
+import json, sys, time
 from pydantic import SecretStr
 from openhands.sdk import LLM, Agent, Conversation, Tool
 from openhands.sdk.conversation.impl.remote_conversation import RemoteConversation
@@ -26,6 +26,29 @@ conv.run()
 out = {"id": str(conv.id), "status": conv.state.execution_status.value, "kinds": [type(e).__name__ for e in conv.state.events]}
 attached = RemoteConversation.attach(ws, conv.id, visualizer=None)
 out["attached"] = {"same_id": attached.id == conv.id, "status": attached.state.execution_status.value, "kinds": [type(e).__name__ for e in attached.state.events]}
+# 7. The event fields of 1.58.2 as the client's own models read them (a fresh attach: no live snapshot).
+from openhands.sdk.event import ActionEvent, ConversationStateUpdateEvent, MessageEvent, ObservationEvent
+evs = list(attached.state.events)
+tree = [e for e in evs if not isinstance(e, ConversationStateUpdateEvent)]
+user = [e for e in evs if isinstance(e, MessageEvent) and e.source == "user"]
+terminal = [e.observation for e in evs if isinstance(e, ObservationEvent) and type(e.observation).__name__ == "TerminalObservation"]
+info = ws.client.get(f"/api/conversations/{conv.id}").json()
+for _ in range(400):  # the autotitle runs in the background on the server
+    if info.get("title"):
+        break
+    time.sleep(0.05)
+    info = ws.client.get(f"/api/conversations/{conv.id}").json()
+out["fields"] = {
+    "first_parent": tree[0].parent_id,
+    "parents_chain": all(b.parent_id == a.id for a, b in zip(tree, tree[1:])),
+    "leaf": info.get("leaf_event_id") == tree[-1].id,
+    "last_user_updates": [e.value == user[0].id for e in evs if isinstance(e, ConversationStateUpdateEvent) and e.key == "last_user_message_id"],
+    "summaries": [e.summary for e in evs if isinstance(e, ActionEvent)],
+    "thinking_blocks": [list(e.llm_message.thinking_blocks) for e in evs if isinstance(e, MessageEvent)],
+    "save_dirs": [o.full_output_save_dir for o in terminal],
+    "py_interpreter_paths": [type(o.metadata.py_interpreter_path).__name__ for o in terminal],
+    "title": info.get("title"),
+}
 fork = conv.fork(title="a fork")
 info = ws.client.get(f"/api/conversations/{fork.id}").json()
 out["fork"] = {"new_id": fork.id != conv.id, "kinds": [type(e).__name__ for e in fork.state.events], "title": info.get("title"),
@@ -57,9 +80,9 @@ describeWithPython('the official Python RemoteConversation (openhands-sdk 1.58.2
   let dir: string;
   beforeAll(async () => {
     server = await startServer();
-    const model = await scriptedLLM({ turns: [
+    const model = await scriptedLLM({ title: 'Python greets', turns: [
       { tool_calls: [{ name: 'terminal', arguments: { command: 'echo hello-from-python' } }] },
-      { tool_calls: [{ name: 'finish', arguments: { message: 'printed' } }], expect_tool_result_contains: 'hello-from-python' },
+      { tool_calls: [{ name: 'finish', arguments: { message: 'printed', summary: 'Finished' } }], expect_tool_result_contains: 'hello-from-python' },
     ] as never });
     try {
       dir = scratchDir('python-conversation');
@@ -89,6 +112,15 @@ describeWithPython('the official Python RemoteConversation (openhands-sdk 1.58.2
   it('attach from a new process learns the tool modules from tool_module_qualnames and reads every event', async () => {
     const attached = await runPython<Json>(ATTACH_SCRIPT, { url: server.url, key: server.key, dir, id: out.id });
     expect(attached).toEqual({ status: 'finished', kinds: out.attached.kinds });
+  });
+
+  it('7. reads the event fields of 1.58.2: parent_id chain and leaf, last_user_message_id updates, summary, thinking_blocks, the terminal\'s save dir and python path; 6. the autotitle', () => {
+    expect(out.fields).toEqual({
+      first_parent: null, parents_chain: true, leaf: true, last_user_updates: [true],
+      summaries: ['terminal: {"command": "echo hello-from-python"}', 'Finished'],
+      thinking_blocks: [[]], save_dirs: [expect.stringMatching(/\/observations$/)], py_interpreter_paths: ['str'],
+      title: 'Python greets',
+    });
   });
 
   it('fork copies the conversation under a new id, with its title and parent', () => {

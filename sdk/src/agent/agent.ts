@@ -6,6 +6,7 @@ import type { Event, EventInput } from '../events/event.js';
 import type { MessageToolCall } from '../events/llm-message.js';
 import { LLMError } from '../llm/errors.js';
 import type { CompletionResponse, LLM } from '../llm/types.js';
+import { extractSummary } from '../tools/action-summary.js';
 import { toLLMTool, toToolDefinition, type Tool } from '../tools/tool.js';
 import type { Action } from '../tools/kinds.js';
 import type { ExecutionStatus } from '../conversation/state.js';
@@ -123,6 +124,7 @@ export class Agent {
         kind: 'ActionEvent' as const,
         thought: first && thought ? [text(thought)] : [],
         ...(first && response.message.reasoning_content ? { reasoning_content: response.message.reasoning_content } : {}),
+        ...(first && response.message.thinking_blocks?.length ? { thinking_blocks: response.message.thinking_blocks } : {}),
         tool_name: call.name,
         tool_call_id: call.id,
         tool_call: call,
@@ -137,7 +139,7 @@ export class Agent {
         ctx.emit({ kind: 'AgentErrorEvent', tool_name: call.name, tool_call_id: call.id, error: parsed.error, classification: AGENT_OUTCOME });
         return;
       }
-      actions.push(ctx.emit({ ...common, action: parsed.action, security_risk: parsed.risk }));
+      actions.push(ctx.emit({ ...common, action: parsed.action, security_risk: parsed.risk, summary: parsed.summary }));
     });
     if (actions.length === 0) return;
     const needsConfirmation = actions.some((a) => !NO_CONFIRM.has(a.action!.kind) && shouldConfirm(ctx.confirmationPolicy, a.security_risk));
@@ -173,7 +175,7 @@ export class Agent {
     }
   }
 
-  private parseCall(call: MessageToolCall): { action: Action; risk: SecurityRisk } | { error: string } {
+  private parseCall(call: MessageToolCall): { action: Action; risk: SecurityRisk; summary: string } | { error: string } {
     const tool = this.byName.get(call.name);
     if (!tool) return { error: `Tool '${call.name}' not found. Available: ${[...this.byName.keys()].join(', ')}` };
     let args: unknown;
@@ -187,11 +189,12 @@ export class Agent {
     }
     const { security_risk: rawRisk, ...rest } = args as Record<string, unknown>;
     const risk = SecurityRiskSchema.safeParse(rawRisk);
+    const summary = extractSummary(tool.name, rest);
     const r = tool.params.safeParse(rest);
     if (!r.success) {
       const issues = r.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
       return { error: `Error validating args ${call.arguments} for tool '${call.name}': ${issues}` };
     }
-    return { action: { ...(r.data as object), kind: tool.actionKind } as Action, risk: risk.success ? risk.data : 'UNKNOWN' };
+    return { action: { ...(r.data as object), kind: tool.actionKind } as Action, risk: risk.success ? risk.data : 'UNKNOWN', summary };
   }
 }

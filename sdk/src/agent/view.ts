@@ -61,6 +61,7 @@ export function viewToMessages(view: View): Message[] {
           content: e.thought.length ? [text(contentText(e.thought))] : [],
           tool_calls: group.map((a) => a.tool_call),
           ...(e.reasoning_content ? { reasoning_content: e.reasoning_content } : {}),
+          ...(e.thinking_blocks.length ? { thinking_blocks: e.thinking_blocks } : {}),
         });
         break;
       }

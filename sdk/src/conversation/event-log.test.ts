@@ -19,7 +19,24 @@ describe('EventLog', () => {
     events.forEach((e) => log.append(e));
     expect(seenOnDisk).toEqual([true, true, true]);
     expect(readdirSync(join(dir, 'events')).sort()).toEqual(events.map((e, i) => eventFileName(i, e.id)));
-    expect(loadEvents(dir)).toEqual(events);
+    // Each event is stamped with its parent (the one before; the first has none), as OpenHands' event tree.
+    const stamped = events.map((e, i) => ({ ...e, parent_id: i === 0 ? null : events[i - 1]!.id }));
+    expect(log.all()).toEqual(stamped);
+    expect(loadEvents(dir)).toEqual(stamped);
+    expect(log.leafId).toBe(events[2]!.id);
+  });
+
+  it('stamps parent_id with the head: state updates never become it, "__root__" after only state updates, a given parent is kept', () => {
+    const log = new EventLog(dir);
+    const update = log.append(makeEvent({ kind: 'ConversationStateUpdateEvent', key: 'stats', value: {} }));
+    expect(update.parent_id).toBeNull();
+    const first = log.append(makeEvent({ kind: 'PauseEvent' }));
+    expect(first.parent_id).toBe('__root__');
+    expect(log.append(makeEvent({ kind: 'ConversationStateUpdateEvent', key: 'stats', value: {} })).parent_id).toBe(first.id);
+    expect(log.append(makeEvent({ kind: 'InterruptEvent' })).parent_id).toBe(first.id);
+    const given = log.append(makeEvent({ kind: 'PauseEvent', parent_id: first.id }));
+    expect(given.parent_id).toBe(first.id);
+    expect(new EventLog(dir, loadEvents(dir)).leafId).toBe(given.id);
   });
 
   it('publishes transient events without persisting them, isolates failing subscribers, and refuses duplicate ids', () => {

@@ -69,6 +69,7 @@ describe('LocalConversation with the in-process scripted model', () => {
     expect(kinds(conv.events())).toEqual([
       'SystemPromptEvent',
       'Message:user',
+      'State:last_user_message_id',
       'State:execution_status=running',
       'State:stats', 'Action:file_editor', 'ObservationEvent',
       'State:stats', 'Action:terminal', 'ObservationEvent',
@@ -91,6 +92,42 @@ describe('LocalConversation with the in-process scripted model', () => {
     const stamps = conv.events().map((e) => e.timestamp);
     expect([...stamps].sort()).toEqual(stamps);
     expect(conv.stats.usage_to_metrics.agent?.accumulated_token_usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('as OpenHands 1.58.2: parent_id chains the events (state updates hang off the head without moving it), last_user_message_id is a state update, ActionEvent.summary is filled', async () => {
+    const { conv, llm } = await start(withWs({
+      turns: [
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo hi', summary: 'Say hi in the shell' } }] },
+        { tool_calls: [{ name: 'terminal', arguments: { command: 'echo ü' } }] },
+        { text: 'done' },
+      ],
+    }));
+    await conv.sendMessage('go');
+    expect(await conv.run()).toBe('finished');
+    const events = conv.events();
+    let head: string | null = null;
+    for (const e of events) {
+      expect(e.parent_id).toBe(head);
+      if (e.kind !== 'ConversationStateUpdateEvent') head = e.id;
+    }
+    expect(conv.stateDump().leaf_event_id).toBe(head);
+    const message = events.find((e) => e.kind === 'MessageEvent' && e.source === 'user')!;
+    const update = events[events.indexOf(message) + 1]!;
+    expect(update).toMatchObject({ kind: 'ConversationStateUpdateEvent', key: 'last_user_message_id', value: message.id, parent_id: message.id });
+    expect(conv.stateDump().last_user_message_id).toBe(message.id);
+    const actions = events.filter((e) => e.kind === 'ActionEvent');
+    expect(actions.map((a) => a.kind === 'ActionEvent' && a.summary)).toEqual(['Say hi in the shell', 'terminal: {"command": "echo \\u00fc"}']);
+    // The summary is taken out of the arguments (the action has none); every tool offers it to the model, first.
+    expect(actions[0]!.kind === 'ActionEvent' && actions[0]!.action).toMatchObject({ kind: 'TerminalAction', command: 'echo hi' });
+    expect(actions[0]!.kind === 'ActionEvent' && actions[0]!.action).not.toHaveProperty('summary');
+    const tools = llm().player.requests.length;
+    expect(tools).toBe(3);
+    // Reopened, the next event continues from the same head.
+    await conv.close();
+    const again = await LocalConversation.open({ persistence_dir: store, conversation_id: conv.id, llmFactory: (cfg: LLMConfig) => new ScriptedLLM(cfg, { turns: [{ text: 'ok' }] }) });
+    open.push(again);
+    await again.sendMessage('more');
+    expect(again.events().slice(events.length).map((e) => e.parent_id)).toEqual([head, head, again.events().at(-2)!.id]);
   });
 
   it('persists in the OpenHands layout and reopens with every event; a new message continues it', async () => {

@@ -26,6 +26,7 @@ import { ConversationExistsError, ConversationNotFoundError, ConversationStateEr
 import { EventLog, type EventListener } from './event-log.js';
 import { conversationDir, ensureDir, isStored, loadEvents, PersistenceError, readMeta, readState, removeDir, writeState } from './persistence.js';
 import { SecretRegistry, SecretsSchema } from './secrets.js';
+import { firstUserMessageText, generateTitle } from './title.js';
 import type { ExecutionStatus, PersistedState } from './state.js';
 
 /** A user message larger than this is refused (it would not fit any model's context anyway). */
@@ -162,7 +163,7 @@ export class LocalConversation implements Conversation {
       : null;
     const dataDir = s.dir ?? mkdtempSync(join(tmpdir(), `conversation-${s.id.slice(0, 8)}-`));
     this.tools = createTools(effectiveToolSpecs(s.spec), {
-      workingDir: s.workingDir, dataDir, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
+      workingDir: s.workingDir, dataDir, persistent: s.dir !== null, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
     });
     this.agent = new Agent(s.spec, this.tools, llm, condenser, s.workingDir);
   }
@@ -362,6 +363,27 @@ export class LocalConversation implements Conversation {
     return this.s.secrets.mask(contentText(response.message.content));
   }
 
+  /**
+   * A title for this conversation (OpenHands `generate_title`): its LLM asked once, without tools, about the first
+   * user message (or `message`), falling back to that message cut to `maxLength` (default 50). Changes nothing; with
+   * `publishErrors` a failed LLM call is also appended as a `ConversationErrorEvent` (as the official server's
+   * autotitle does). Throws `ConversationStateError` when there is no user message to title.
+   */
+  async generateTitle(options: { message?: string; maxLength?: number; publishErrors?: boolean } = {}): Promise<string> {
+    const message = options.message ?? firstUserMessageText(this.log.all());
+    if (!message) throw new ConversationStateError('no user message to generate a title from');
+    const title = await generateTitle(message, this.llm, {
+      ...(options.maxLength !== undefined ? { maxLength: options.maxLength } : {}),
+      onError: (err) => {
+        const code = err instanceof LLMError ? err.code : err instanceof Error ? err.name : 'Error';
+        const detail = this.s.secrets.mask(err instanceof Error ? err.message : String(err));
+        this.logger.warn({ conversation_id: this.id, code, detail }, 'title generation failed; the message is the title');
+        if (options.publishErrors) this.emit({ kind: 'ConversationErrorEvent', source: 'environment', code, detail });
+      },
+    });
+    return this.s.secrets.mask(title);
+  }
+
   subscribe(listener: EventListener): () => void {
     return this.log.subscribe(listener);
   }
@@ -383,6 +405,7 @@ export class LocalConversation implements Conversation {
       blocked_actions: {},
       blocked_messages: {},
       last_user_message_id: this.s.lastUserMessageId,
+      leaf_event_id: this.log.leafId,
       stats: this.s.stats,
       secret_registry: this.s.secrets.dump(),
       tags: {},
@@ -411,8 +434,10 @@ export class LocalConversation implements Conversation {
       kind: 'MessageEvent', source: 'user', llm_message: msg,
       ...(suffix ? { extended_content: [text(suffix)] } : {}),
     });
+    // As OpenHands: the field's change is a state update, after the message that caused it.
     this.s.lastUserMessageId = e.id;
     this.persistState();
+    this.emit({ kind: 'ConversationStateUpdateEvent', key: 'last_user_message_id', value: e.id });
   }
 
   run(): Promise<ExecutionStatus> {

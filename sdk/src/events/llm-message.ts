@@ -21,8 +21,9 @@ export const RedactedThinkingBlockSchema = z.strictObject({
   data: z.string(),
 });
 export const AnyThinkingBlockSchema = z.union([ThinkingBlockSchema, RedactedThinkingBlockSchema]);
+export type ThinkingBlock = z.infer<typeof AnyThinkingBlockSchema>;
 
-/** OpenHands LLM `Message`. */
+/** OpenHands LLM `Message` (`thinking_blocks`: Anthropic's extended thinking, signed, sent back with tool results). */
 export const MessageSchema = z.strictObject({
   role: z.enum(['user', 'system', 'assistant', 'tool']),
   content: z.array(ContentSchema).default([]),
@@ -30,7 +31,8 @@ export const MessageSchema = z.strictObject({
   tool_call_id: z.string().nullish(),
   name: z.string().nullish(),
   reasoning_content: z.string().nullish(),
-  thinking_blocks: z.array(AnyThinkingBlockSchema).optional(),
+  thinking_blocks: z.array(AnyThinkingBlockSchema).default([]),
 });
-export type Message = z.infer<typeof MessageSchema>;
+/** A parsed message always has `thinking_blocks` (OpenHands writes `[]`); one built in code may leave them out. */
+export type Message = Omit<z.infer<typeof MessageSchema>, 'thinking_blocks'> & { thinking_blocks?: ThinkingBlock[] };
 export type MessageInput = z.input<typeof MessageSchema>;

@@ -1,7 +1,7 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { contentText } from '../events/content.js';
-import type { Message, MessageToolCall } from '../events/llm-message.js';
+import type { Message, MessageToolCall, ThinkingBlock } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
 import { resolveModel } from './model-name.js';
 import { completeWithRetries } from './retry.js';
@@ -37,7 +37,10 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
     else if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: body }]);
     else if (m.role === 'user') push('user', [{ type: 'text', text: body || ' ' }]);
     else {
-      const blocks: ContentBlockParam[] = body ? [{ type: 'text', text: body }] : [];
+      // Thinking blocks go back first, signed as received (Anthropic requires them with the tool results).
+      const blocks: ContentBlockParam[] = (m.thinking_blocks ?? []).map((b): ContentBlockParam =>
+        b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: b.signature ?? '' } : { type: 'redacted_thinking', data: b.data });
+      if (body) blocks.push({ type: 'text', text: body });
       for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArgs(c.arguments) });
       push('assistant', blocks.length ? blocks : [{ type: 'text', text: ' ' }]);
     }
@@ -78,14 +81,17 @@ export class AnthropicLLM implements LLM {
         const r = await this.client.messages.create({ ...params, stream: false }, options);
         let content = '';
         const calls: MessageToolCall[] = [];
+        const thinking: ThinkingBlock[] = [];
         for (const b of r.content) {
           if (b.type === 'text') content += b.text;
+          else if (b.type === 'thinking') thinking.push({ type: 'thinking', thinking: b.thinking, signature: b.signature });
+          else if (b.type === 'redacted_thinking') thinking.push({ type: 'redacted_thinking', data: b.data });
           // A proxy may pass a model's unparsable arguments through as a string; keep them raw so the error says so.
           else if (b.type === 'tool_use') calls.push({ id: b.id, name: b.name, arguments: typeof b.input === 'string' ? b.input : JSON.stringify(b.input ?? {}), origin: 'completion' });
         }
         return {
           id: r.id,
-          message: assistantMessage(content, calls),
+          message: assistantMessage(content, calls, thinking),
           usage: usageOf(r.usage),
           latency_ms: performance.now() - started,
         };
@@ -95,14 +101,25 @@ export class AnthropicLLM implements LLM {
       let content = '';
       const usage = emptyUsage();
       const blocks = new Map<number, { id: string; name: string; json: string }>();
+      const thinking = new Map<number, ThinkingBlock>();
       for await (const ev of stream as AsyncIterable<RawMessageStreamEvent>) {
         if (ev.type === 'message_start') {
           id = ev.message.id;
           Object.assign(usage, usageOf(ev.message.usage));
         } else if (ev.type === 'content_block_start' && ev.content_block.type === 'tool_use') {
           blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+        } else if (ev.type === 'content_block_start' && ev.content_block.type === 'thinking') {
+          thinking.set(ev.index, { type: 'thinking', thinking: ev.content_block.thinking, signature: ev.content_block.signature });
+        } else if (ev.type === 'content_block_start' && ev.content_block.type === 'redacted_thinking') {
+          thinking.set(ev.index, { type: 'redacted_thinking', data: ev.content_block.data });
         } else if (ev.type === 'content_block_delta') {
-          if (ev.delta.type === 'text_delta') {
+          const t = thinking.get(ev.index);
+          if (ev.delta.type === 'thinking_delta' && t?.type === 'thinking') {
+            t.thinking += ev.delta.thinking;
+            req.onDelta?.({ reasoning_content: ev.delta.thinking });
+          } else if (ev.delta.type === 'signature_delta' && t?.type === 'thinking') {
+            t.signature = (t.signature ?? '') + ev.delta.signature;
+          } else if (ev.delta.type === 'text_delta') {
             content += ev.delta.text;
             req.onDelta?.({ content: ev.delta.text });
           } else if (ev.delta.type === 'input_json_delta') {
@@ -116,7 +133,7 @@ export class AnthropicLLM implements LLM {
       const calls = [...blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => ({ id: b.id, name: b.name, arguments: b.json || '{}', origin: 'completion' as const }));
       return {
         id,
-        message: assistantMessage(content, calls),
+        message: assistantMessage(content, calls, [...thinking.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b)),
         usage,
         latency_ms: performance.now() - started,
       };

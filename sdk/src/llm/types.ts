@@ -1,5 +1,5 @@
 import { text } from '../events/content.js';
-import type { Message, MessageToolCall } from '../events/llm-message.js';
+import type { Message, MessageToolCall, ThinkingBlock } from '../events/llm-message.js';
 import type { LLMConfig } from './config.js';
 
 /** A tool as the model sees it: name, description and JSON Schema of its parameters. */
@@ -46,6 +46,10 @@ export function emptyUsage(): TokenUsage {
 }
 
 /** A reply as the assistant message of a completion: no content when the text is empty, null when there are no calls. */
-export function assistantMessage(content: string | null | undefined, calls: MessageToolCall[]): CompletionResponse['message'] {
-  return { role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null };
+export function assistantMessage(content: string | null | undefined, calls: MessageToolCall[], thinking: ThinkingBlock[] = []): CompletionResponse['message'] {
+  return {
+    role: 'assistant', content: content ? [text(content)] : [], tool_calls: calls.length ? calls : null,
+    // As LiteLLM for Anthropic: the thinking text is also the reasoning content.
+    ...(thinking.length ? { thinking_blocks: thinking, reasoning_content: thinking.map((b) => (b.type === 'thinking' ? b.thinking : '')).join('') || null } : {}),
+  };
 }

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { contentText } from '../events/content.js';
 import type { Message, MessageToolCall } from '../events/llm-message.js';
+import { TITLE_SYSTEM_PROMPT } from '../conversation/title.js';
 import { assistantMessage } from '../llm/types.js';
 import { ScriptSchema, type Script, type ScriptInput, type ScriptTurn } from './script.js';
 
 export type PlayResult =
   | { kind: 'error'; status: number; message: string; retryAfter?: number }
   | { kind: 'reply'; id: string; message: Message & { role: 'assistant' }; delayMs: number; usage: { prompt_tokens: number; completion_tokens: number } };
+
+/** The signature of scripted thinking blocks (a real one is Anthropic's, checked by Anthropic only). */
+export const SCRIPTED_SIGNATURE = 'scripted-signature';
+
+/** A title request: its first message is the title system prompt (it has no tools). */
+export function isTitleRequest(messages: readonly Message[]): boolean {
+  const first = messages[0];
+  return first?.role === 'system' && contentText(first.content) === TITLE_SYSTEM_PROMPT;
+}
 
 /** Thrown when a request breaks the script's expectations. */
 export class ScriptViolation extends Error {
@@ -22,6 +32,8 @@ export class ScriptPlayer {
   readonly script: Script;
   readonly violations: string[] = [];
   readonly requests: Message[][] = [];
+  /** The title requests answered from `script.title` (not in `requests`; they take no turn). */
+  readonly titleRequests: Message[][] = [];
   private readonly queue: ScriptTurn[];
   private position = 0;
   private lastCalls: MessageToolCall[] = [];
@@ -36,6 +48,7 @@ export class ScriptPlayer {
   }
 
   next(messages: readonly Message[]): PlayResult {
+    if (isTitleRequest(messages)) return this.title(messages);
     this.requests.push([...messages]);
     this.check(messages);
     const turn = this.queue[this.position];
@@ -55,10 +68,17 @@ export class ScriptPlayer {
     return {
       kind: 'reply',
       id: `scripted-${randomUUID()}`,
-      message: assistantMessage(turn.text, calls),
+      message: assistantMessage(turn.text, calls, turn.thinking ? [{ type: 'thinking', thinking: turn.thinking, signature: SCRIPTED_SIGNATURE }] : []),
       delayMs: turn.delay_ms,
       usage: turn.usage ?? { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(calls).length) / 4) },
     };
+  }
+
+  private title(messages: readonly Message[]): PlayResult {
+    this.titleRequests.push([...messages]);
+    const t = this.script.title;
+    if (typeof t !== 'string') return { kind: 'error', status: t.error.status, message: t.error.message };
+    return { kind: 'reply', id: `scripted-title-${randomUUID()}`, message: assistantMessage(t, []), delayMs: 0, usage: { prompt_tokens: 1, completion_tokens: 1 } };
   }
 
   private fail(message: string): never {

@@ -16,6 +16,8 @@ export const ScriptToolCallSchema = z.strictObject({
  */
 export const ScriptTurnSchema = z.strictObject({
   text: z.string().optional(),
+  /** Extended thinking (Anthropic dialect: a signed `thinking` block before the text; the OpenAI dialect leaves it out). */
+  thinking: z.string().min(1).optional(),
   tool_calls: z.array(ScriptToolCallSchema).optional(),
   error: z.strictObject({ status: z.number().int().min(400).max(599), message: z.string().default('scripted error'), retry_after: z.number().min(0).optional() }).optional(),
   expect_tool_result_contains: z.string().optional(),
@@ -25,7 +27,18 @@ export const ScriptTurnSchema = z.strictObject({
 }).refine((t) => t.error !== undefined || t.text !== undefined || (t.tool_calls?.length ?? 0) > 0, 'a turn needs text, tool_calls or error');
 export type ScriptTurn = z.infer<typeof ScriptTurnSchema>;
 
-export const ScriptSchema = z.strictObject({ turns: z.array(ScriptTurnSchema).min(1) });
+/**
+ * `turns` answer the agent in order. `title` answers title requests (a server's autotitle: no tools, the title
+ * system prompt) whenever they come, without taking a turn: a text, or an HTTP error (the title then falls back
+ * to the message). Default: the text "Scripted title".
+ */
+export const ScriptSchema = z.strictObject({
+  turns: z.array(ScriptTurnSchema).min(1),
+  title: z.union([
+    z.string().min(1),
+    z.strictObject({ error: z.strictObject({ status: z.number().int().min(400).max(599), message: z.string().default('scripted error') }) }),
+  ]).default('Scripted title'),
+});
 export type Script = z.infer<typeof ScriptSchema>;
 export type ScriptInput = z.input<typeof ScriptSchema>;
 

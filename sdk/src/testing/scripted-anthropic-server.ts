@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { contentText, text } from '../events/content.js';
-import type { Message } from '../events/llm-message.js';
+import type { Message, ThinkingBlock } from '../events/llm-message.js';
 import { sendJson } from './http-listen.js';
 import { serveScript, wireText, type FailureKind, type ScriptedReply, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.js';
 
-type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown };
+type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; thinking?: string; signature?: string; data?: string };
 type WireMessage = { role: 'user' | 'assistant'; content: string | Block[] };
 
 /** Anthropic Messages as the SDK's own messages: `tool_result` blocks become tool messages. */
@@ -20,7 +20,9 @@ export function fromAnthropicMessages(system: unknown, messages: readonly WireMe
       if (t) out.push({ role: 'user', content: [text(t)] });
     } else {
       const calls = blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id ?? '', name: b.name ?? '', arguments: JSON.stringify(b.input ?? {}), origin: 'completion' as const }));
-      out.push({ role: 'assistant', content: [text(wireText(blocks))], tool_calls: calls.length ? calls : null });
+      const thinking = blocks.flatMap((b): ThinkingBlock[] => (b.type === 'thinking' ? [{ type: 'thinking', thinking: b.thinking ?? '', signature: b.signature ?? null }]
+        : b.type === 'redacted_thinking' ? [{ type: 'redacted_thinking', data: b.data ?? '' }] : []));
+      out.push({ role: 'assistant', content: [text(wireText(blocks))], tool_calls: calls.length ? calls : null, ...(thinking.length ? { thinking_blocks: thinking } : {}) });
     }
   }
   return out;
@@ -48,10 +50,12 @@ function reply(res: ServerResponse, body: Body, r: ScriptedReply): void {
   const model = body.model ?? 'scripted';
   const stop = calls.length ? 'tool_use' : 'end_turn';
   const usage = { input_tokens: r.usage.prompt_tokens, output_tokens: r.usage.completion_tokens };
+  const thinking = r.message.thinking_blocks ?? [];
   if (!body.stream) {
     return sendJson(res, 200, {
       id: r.id, type: 'message', role: 'assistant', model, stop_reason: stop, stop_sequence: null, usage,
       content: [
+        ...thinking,
         ...(content ? [{ type: 'text', text: content }] : []),
         ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) })),
       ],
@@ -61,6 +65,17 @@ function reply(res: ServerResponse, body: Body, r: ScriptedReply): void {
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...(data as object) })}\n\n`);
   send('message_start', { message: { id: r.id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 0 } } });
   let index = 0;
+  for (const b of thinking) {
+    if (b.type === 'redacted_thinking') {
+      send('content_block_start', { index, content_block: b });
+    } else {
+      send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const piece of b.thinking.match(/.{1,8}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+      send('content_block_delta', { index, delta: { type: 'signature_delta', signature: b.signature ?? '' } });
+    }
+    send('content_block_stop', { index });
+    index++;
+  }
   if (content) {
     send('content_block_start', { index, content_block: { type: 'text', text: '' } });
     for (const piece of content.match(/.{1,8}/gs) ?? []) send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });

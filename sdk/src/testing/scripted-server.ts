@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '../events/llm-message.js';
 import { listen, readJson, sendJson, sleep, type RunningServer } from './http-listen.js';
-import { ScriptPlayer, ScriptViolation, type PlayResult } from './script-player.js';
+import { isTitleRequest, ScriptPlayer, ScriptViolation, type PlayResult } from './script-player.js';
 import type { Script, ScriptInput } from './script.js';
 
 export interface ScriptedServerOptions {
@@ -20,7 +20,7 @@ export interface ScriptedServer extends RunningServer {
   player: ScriptPlayer;
   /** API keys seen in requests, so a test can show the key reached the server (and nowhere else). */
   seenKeys: Set<string>;
-  /** The `model` of each request, in order. */
+  /** The `model` of each request, in order (title requests are in `player.titleRequests` only). */
   seenModels: string[];
   /** Whether each request asked to stream, in order. */
   seenStream: boolean[];
@@ -78,8 +78,10 @@ export async function serveScript<Body extends { model?: string; stream?: boolea
     const body = (await readJson(req)) as Body;
     const messages = body ? dialect.messages(body) : undefined;
     if (!messages) return fail(res, 'bad_request', 400, 'messages: required array');
-    seenModels.push(String(body.model));
-    seenStream.push(body.stream === true);
+    if (!isTitleRequest(messages)) {
+      seenModels.push(String(body.model));
+      seenStream.push(body.stream === true);
+    }
     let r;
     try {
       r = player.next(messages);

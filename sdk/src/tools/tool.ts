@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ToolAnnotations, ToolDefinition } from '../events/system-prompt-event.js';
 import type { LLMTool } from '../llm/types.js';
 import type { Action, Observation } from './kinds.js';
+import { SUMMARY_PROPERTY } from './action-summary.js';
 
 /** What a tool may use while it runs. */
 export interface ToolRuntime {
@@ -9,6 +10,8 @@ export interface ToolRuntime {
   workingDir: string;
   /** Where tools keep files of their own (full terminal output, task list). Absolute; created on demand. */
   dataDir: string;
+  /** Whether `dataDir` is the conversation's persisted directory (not a temporary one). */
+  persistent?: boolean;
   /** Environment given to processes the tools start (the conversation's secrets among them). */
   env: Record<string, string>;
   /** The environment processes start from, before `env`. Default: this process's environment. */
@@ -40,14 +43,14 @@ export interface Tool<A extends Action = Action> {
 export function toLLMTool(tool: Tool, withSecurityRisk = false): LLMTool {
   const schema = z.toJSONSchema(tool.params, { io: 'input' }) as Record<string, unknown>;
   delete schema.$schema;
-  if (withSecurityRisk) {
-    const props = (schema.properties ?? {}) as Record<string, unknown>;
-    schema.properties = {
-      ...props,
-      security_risk: { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH'], description: 'The LLM\'s assessment of the safety risk of this action.' },
-    };
-    schema.required = [...((schema.required as string[] | undefined) ?? []), 'security_risk'];
-  }
+  // As OpenHands: the metadata fields come first (so output-token truncation cuts the big parameters, not them).
+  const props = (schema.properties ?? {}) as Record<string, unknown>;
+  schema.properties = {
+    ...(withSecurityRisk ? { security_risk: { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH'], description: 'The LLM\'s assessment of the safety risk of this action.' } } : {}),
+    summary: SUMMARY_PROPERTY,
+    ...props,
+  };
+  if (withSecurityRisk) schema.required = [...((schema.required as string[] | undefined) ?? []), 'security_risk'];
   return { name: tool.name, description: tool.description, parameters: schema };
 }
 

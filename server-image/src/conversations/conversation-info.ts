@@ -28,7 +28,7 @@ const CONDENSER_FIELDS = ['kind', 'llm', 'max_size', 'keep_first'] as const;
 const STATE_FIELDS = [
   'id', 'agent', 'workspace', 'persistence_dir', 'max_iterations', 'stuck_detection', 'execution_status', 'confirmation_policy',
   'security_analyzer', 'activated_knowledge_skills', 'invoked_skills', 'blocked_actions', 'blocked_messages', 'last_user_message_id',
-  'stats', 'secret_registry', 'tags', 'agent_state',
+  'leaf_event_id', 'stats', 'secret_registry', 'tags', 'agent_state',
 ] as const;
 
 type Json = Record<string, unknown>;
@@ -84,6 +84,8 @@ export interface ServerMeta {
   forked_from_event_id?: string | null | undefined;
   /** What the client sent at creation (tool name → Python module), echoed for its attach. */
   tool_module_qualnames?: Record<string, string> | undefined;
+  /** Whether a user message titles the conversation while it has no title (default true; not in ConversationInfo). */
+  autotitle?: boolean | undefined;
 }
 
 /** The `full_state` value: the core's state dump, projected, with the server's own fields applied. */
@@ -121,7 +123,7 @@ function metricsView(stats: unknown): Json | null {
 /**
  * `ConversationInfo`: the state plus title, metrics and timestamps, with every field of OpenHands 1.58.2's model
  * (it is sent without dropping nulls). Features this server does not have keep their empty values: client tools,
- * hooks, runtime info, ACP models, agent profiles, sub-conversations. The event tree's leaf is not tracked (null).
+ * hooks, runtime info, ACP models, agent profiles, sub-conversations. `leaf_event_id` is the event tree's head (one branch: no `navigate`).
  */
 export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): Json {
   const state = stateView(dump, meta, includeSkills);
@@ -135,7 +137,7 @@ export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): J
     tool_module_qualnames: meta.tool_module_qualnames ?? {},
     client_tools: [],
     runtime_info: null,
-    leaf_event_id: null,
+    leaf_event_id: state.leaf_event_id ?? null,
     hook_config: null,
     parent_conversation_id: null,
     forked_from_conversation_id: meta.forked_from_conversation_id ?? null,

@@ -8,7 +8,7 @@
 // the server adds (the restart notice) goes through the core's `emit`, so it is masked and persisted as the
 // agent's are.
 import {
-  FULL_STATE_KEY, LocalConversation, makeEvent, naiveTimestamp, newEventId,
+  FULL_STATE_KEY, LocalConversation, makeEvent, messageEventText, naiveTimestamp, newEventId,
   type AgentSpecInput, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
 } from '@agentworkspace/sdk';
 import { ConflictError, InvalidRequestError, NotFoundError, OperationFailedError } from '../errors.js';
@@ -78,6 +78,7 @@ export class HostedConversation {
   private readonly listeners = new Set<ConversationListener>();
   private readonly log: Logger;
   private gone = false;
+  private titling = false;
 
   constructor(init: HostedInit, private readonly deps: HostedDeps) {
     this.id = init.id;
@@ -212,9 +213,32 @@ export class HostedConversation {
     if (persisted) {
       this.meta.updated_at = new Date().toISOString();
       this.deps.touch();
+      if (isUserMessage(event)) this.autotitle(conv, event);
     }
     if (!persisted && event.kind === 'ConversationStateUpdateEvent' && event.key === FULL_STATE_KEY) this.snapshotDuringRun = true;
     this.notify((l) => l.event(event, persisted));
+  }
+
+  /**
+   * OpenHands' autotitle: a user message of an untitled conversation (with `autotitle`) titles it in the
+   * background, through the core's `generateTitle` (its model asked once; the message cut to 50 when that fails,
+   * the failure appended as a ConversationErrorEvent). A title set meanwhile (PATCH) wins.
+   */
+  private autotitle(conv: LocalConversation, event: Event): void {
+    if (this.meta.title !== null || this.meta.autotitle === false || this.titling) return;
+    const message = messageEventText(event);
+    if (!message) return;
+    this.titling = true;
+    conv.generateTitle({ message, publishErrors: true })
+      .then((title) => {
+        if (this.meta.title !== null || this.gone) return;
+        this.meta.title = title;
+        this.meta.updated_at = new Date().toISOString();
+        this.saveMeta();
+        this.log.info({ title }, 'conversation titled');
+      })
+      .catch((err: unknown) => this.log.warn({ err }, 'autotitle failed'))
+      .finally(() => { this.titling = false; });
   }
 
   /** Calls `fn` for each subscriber; one that throws is logged and does not stop the others. */

@@ -90,6 +90,8 @@ export const StartConversationRequestSchema = z.object({
   tags: TagsSchema.default({}),
   /** Tool name → the Python module that registers it; sent back in ConversationInfo for the client's attach. */
   tool_module_qualnames: z.record(z.string(), z.string()).default({}),
+  /** Title the conversation from its first user message (the agent's model, else the message cut to 50). */
+  autotitle: z.boolean().default(true),
 });
 export type StartConversationRequest = z.infer<typeof StartConversationRequestSchema>;
 

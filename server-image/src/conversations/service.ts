@@ -216,6 +216,7 @@ export class ConversationService {
     const now = new Date().toISOString();
     const meta: ServerMeta = {
       title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now, tool_module_qualnames: req.tool_module_qualnames,
+      autotitle: req.autotitle,
     };
     let conv: LocalConversation;
     let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
@@ -286,7 +287,7 @@ export class ConversationService {
       meta: {
         title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
         created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
-        tool_module_qualnames: source.meta.tool_module_qualnames,
+        tool_module_qualnames: source.meta.tool_module_qualnames, autotitle: source.meta.autotitle,
       },
     });
     hosted.adopt(fork);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +32,8 @@ export interface CommandResult {
   /** Why control came back early, for the model. */
   note: string | null;
   workingDir: string;
+  /** `command -v python` after the last finished command ("" when there is none), as OpenHands' PS1 reports it. */
+  pythonPath: string;
   pid: number;
   fullOutputPath: string | null;
 }
@@ -40,7 +42,7 @@ export interface CommandResult {
  * A long-lived bash process: cwd and environment persist between commands.
  *
  * Protocol: each command is sent as one line `__oh_run <base64>`; the function evals it and prints a marker line
- * `__OH_DONE_<nonce>__ <exit code> <cwd>`. Because bash reads its script from the pipe one byte at a time and the
+ * `__OH_DONE_<nonce>__ <exit code> <python>\x1f<cwd>` (`python`: `command -v python`, as OpenHands' PS1). Because bash reads its script from the pipe one byte at a time and the
  * whole command is one line, anything written later (`is_input`) reaches the running program, not bash.
  * bash leads its own process group, so C-c is SIGINT to the group: the foreground program dies, and bash's INT trap
  * (a trap, unlike an ignore, is not inherited) returns 130 from the function running the command, which abandons the
@@ -55,6 +57,7 @@ export class ShellSession {
   private running = false;
   private exited: number | null = null;
   private cwd: string;
+  private pythonPath = '';
   private wake: (() => void) | null = null;
   private readonly noChangeMs: number;
   private readonly maxChars: number;
@@ -103,7 +106,7 @@ export class ShellSession {
       `exec 2>&1\n` +
         `trap 'return 130 2>/dev/null' INT\n` +
         `__oh_body() { eval "$1"; }\n` +
-        `__oh_run() { __oh_body "$(printf '%s' "$1" | base64 -d)"; __oh_ec=$?; printf '\\n__OH_DONE_${this.nonce}__ %s %s\\n' "$__oh_ec" "$PWD"; }\n`,
+        `__oh_run() { __oh_body "$(printf '%s' "$1" | base64 -d)"; __oh_ec=$?; printf '\\n__OH_DONE_${this.nonce}__ %s %s\\037%s\\n' "$__oh_ec" "$(command -v python || echo "")" "$PWD"; }\n`,
     );
     this.proc = proc;
   }
@@ -152,14 +155,15 @@ export class ShellSession {
     let interrupts = 0;
     let lastChange = Date.now();
     let seen = this.pending.length;
-    const markerRe = new RegExp(`\\n?__OH_DONE_${this.nonce}__ (\\d+) ([^\\n]*)\\n`);
+    const markerRe = new RegExp(`\\n?__OH_DONE_${this.nonce}__ (\\d+) ([^\\n\\x1f]*)\\x1f([^\\n]*)\\n`);
     for (;;) {
       const m = markerRe.exec(this.pending);
       if (m) {
         const output = this.pending.slice(0, m.index);
         this.pending = this.pending.slice(m.index + m[0].length);
         this.running = false;
-        this.cwd = m[2] ?? this.cwd;
+        this.pythonPath = m[2] ?? '';
+        this.cwd = m[3] ?? this.cwd;
         return this.result(output, Number(m[1]), false, null);
       }
       if (this.exited !== null) {
@@ -221,12 +225,13 @@ export class ShellSession {
     let fullOutputPath: string | null = null;
     if (raw.length > this.maxChars) {
       mkdirSync(this.opts.saveDir, { recursive: true });
-      fullOutputPath = join(this.opts.saveDir, `${randomUUID()}.log`);
-      writeFileSync(fullOutputPath, raw);
+      // As OpenHands: named by the content's hash, written once.
+      fullOutputPath = join(this.opts.saveDir, `terminal_output_${createHash('sha256').update(raw).digest('hex').slice(0, 8)}.txt`);
+      if (!existsSync(fullOutputPath)) writeFileSync(fullOutputPath, raw);
       const half = Math.floor(this.maxChars / 2);
       output = `${raw.slice(0, half)}\n[... Observation truncated due to length: ${raw.length - 2 * half} characters omitted. The full output (${raw.length} characters) is saved to ${fullOutputPath} ...]\n${raw.slice(raw.length - half)}`;
     }
-    return { output, exitCode, timedOut, note, workingDir: this.cwd, pid: this.pid, fullOutputPath };
+    return { output, exitCode, timedOut, note, workingDir: this.cwd, pythonPath: this.pythonPath, pid: this.pid, fullOutputPath };
   }
 
   /** Kills the shell and everything it started. */

@@ -17,7 +17,7 @@ const out = (o: TerminalObservation) => contentText(o.content);
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'term-'));
   tool = createTerminalTool(
-    { workingDir: dir, dataDir: join(dir, '.data'), env: { MY_SECRET_TOKEN: 'tok-123' } },
+    { workingDir: dir, dataDir: join(dir, '.data'), persistent: true, env: { MY_SECRET_TOKEN: 'tok-123' } },
     { no_change_timeout_seconds: 1, max_output_chars: 2000 },
   );
 });
@@ -88,6 +88,28 @@ describe('terminal tool (real bash)', () => {
     expect(answered.exit_code).toBe(0);
   });
 
+  it('as OpenHands: full_output_save_dir on every observation of a persisted conversation, py_interpreter_path from `command -v python`', async () => {
+    // A python of our own first on PATH; then a PATH with nothing but base64 (which the shell's runner uses).
+    const bin = join(dir, 'pybin');
+    const bare = join(dir, 'barebin');
+    await run({ command: `mkdir -p ${bin} ${bare} && printf '#!/bin/sh\\n' > ${bin}/python && chmod +x ${bin}/python && ln -sf "$(command -v base64)" ${bare}/base64 && OLD_PATH="$PATH" && PATH="${bin}:$PATH"` });
+    const withPython = await run({ command: 'echo x' });
+    expect(withPython.full_output_save_dir).toBe(join(dir, '.data', 'observations'));
+    expect(withPython.metadata.py_interpreter_path).toBe(join(bin, 'python'));
+    expect(out(withPython)).toContain(`[Current working directory: ${withPython.metadata.working_dir}]\n[Python interpreter: ${join(bin, 'python')}]\n[Command finished with exit code 0]`);
+    const without = await run({ command: `PATH="${bare}"` });
+    expect(without.metadata.py_interpreter_path).toBe('');
+    expect(out(without)).not.toContain('Python interpreter');
+    await run({ command: 'PATH="$OLD_PATH"' });
+    const memory = createTerminalTool({ workingDir: dir, dataDir: join(dir, '.tmp-data'), env: {} }, {});
+    try {
+      const m = (await memory.execute(TerminalActionSchema.parse({ kind: 'TerminalAction', command: 'true' }), never)) as TerminalObservation;
+      expect(m.full_output_save_dir).toBeNull();
+    } finally {
+      await memory.close?.();
+    }
+  });
+
   it('rejects input when nothing runs, and an empty command with nothing to read', async () => {
     expect((await run({ command: 'x', is_input: true })).is_error).toBe(true);
     expect((await run({ command: '' })).is_error).toBe(true);
@@ -98,8 +120,9 @@ describe('terminal tool (real bash)', () => {
     const shown = out(o);
     expect(shown.length).toBeLessThan(3000);
     expect(shown).toContain('Observation truncated');
-    expect(o.full_output_save_dir).toBeTruthy();
+    expect(o.full_output_save_dir).toBe(join(dir, '.data', 'observations'));
     const files = readdirSync(o.full_output_save_dir!);
+    expect(files).toEqual([expect.stringMatching(/^terminal_output_[0-9a-f]{8}\.txt$/)]);
     const full = readFileSync(join(o.full_output_save_dir!, files[0]!), 'utf8');
     expect(full.split('\n')).toContain('20000');
     expect(full.split('\n')).toContain('1');

@@ -10,12 +10,15 @@ import { ShellSession, type CommandResult } from './shell-session.js';
 export function createTerminalTool(runtime: ToolRuntime, params: Record<string, unknown> = {}): Tool<TerminalAction> {
   const noChange = typeof params.no_change_timeout_seconds === 'number' ? params.no_change_timeout_seconds : 30;
   const maxChars = typeof params.max_output_chars === 'number' ? params.max_output_chars : 30_000;
-  const saveDir = `${runtime.dataDir}/terminal-output`;
+  // As OpenHands: `<conversation dir>/observations`, reported on every observation of a persisted conversation.
+  const saveDir = `${runtime.dataDir}/observations`;
+  const reportedSaveDir = runtime.persistent ? saveDir : null;
   const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, ...(runtime.baseEnv ? { baseEnv: runtime.baseEnv } : {}), noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
   const { username, hostname } = ShellSession.identity();
 
   const observe = (command: string, r: CommandResult): TerminalObservation => {
-    const suffix = r.note ?? `[Current working directory: ${r.workingDir}]\n[Command finished with exit code ${r.exitCode}]`;
+    const python = r.pythonPath ? `[Python interpreter: ${r.pythonPath}]\n` : '';
+    const suffix = r.note ?? `[Current working directory: ${r.workingDir}]\n${python}[Command finished with exit code ${r.exitCode}]`;
     const out = r.output.replace(/\n$/, '');
     const body = out ? `${out}\n${suffix}` : suffix;
     return {
@@ -25,8 +28,8 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
       timeout: r.timedOut,
       is_error: false,
       content: [text(body)],
-      full_output_save_dir: r.fullOutputPath ? saveDir : null,
-      metadata: { exit_code: r.exitCode, pid: r.pid, username, hostname, working_dir: r.workingDir, py_interpreter_path: null, prefix: '', suffix: r.note ? `\n${r.note}` : '' },
+      full_output_save_dir: reportedSaveDir,
+      metadata: { exit_code: r.exitCode, pid: r.pid, username, hostname, working_dir: r.workingDir, py_interpreter_path: r.pythonPath, prefix: '', suffix: r.note ? `\n${r.note}` : '' },
     };
   };
   const fail = (command: string, message: string): TerminalObservation => ({
