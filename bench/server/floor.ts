@@ -1,18 +1,62 @@
-// The OS floor the server's figures are divided by, measured from the benchmark process in the same rounds:
-// spawning the shell command directly, `cp` of the same file, and a bare node:http server (no framework, no auth)
-// answering /health, started the way the agent server is.
+// The OS floor the server's figures are divided by, measured in the same rounds: spawning the shell command
+// directly (from a fresh Node process, see startSpawner), `cp` of the same file, and a bare node:http server (no
+// framework, no auth) answering /health, started the way the agent server is.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { NODE } from '../../test/support/server.js';
 
-/** One `bash -c <command>` spawned from the benchmark process, to its exit: ms. */
-export function spawnShell(command: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn('bash', ['-c', command], { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`bash -c ${command} exited ${code}`))));
+const SPAWNER = `
+const { spawn } = require('node:child_process');
+const { performance } = require('node:perf_hooks');
+require('node:readline').createInterface({ input: process.stdin }).on('line', (command) => {
+  const t0 = performance.now();
+  spawn('bash', ['-c', command], { stdio: 'ignore' }).on('exit', (code) => console.log(code + ' ' + (performance.now() - t0)));
+});
+`;
+
+export interface Spawner {
+  /** Spawns `bash -c <command>` in the spawner and waits for its exit: ms. */
+  run(command: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh Node 24 process that spawns shell commands when asked and times them. Not the benchmark process itself:
+ * spawning gets slower with the spawning process's resident memory (fork copies its page tables; the benchmark
+ * process grows to ~400 MiB with its upload and download buffers, which made `bash -c true` take 20–30 ms), so the
+ * floor is a process of a fresh runtime's size.
+ */
+export function startSpawner(): Spawner {
+  const child = spawn(NODE, ['-e', SPAWNER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: Array<{ resolve(ms: number): void; reject(err: Error): void }> = [];
+  const exited = new Promise<void>((r) => child.on('exit', () => {
+    for (const w of waiting.splice(0)) w.reject(new Error('spawner exited'));
+    r();
+  }));
+  child.on('error', () => undefined); // an exit follows
+  child.stdin.on('error', () => undefined);
+  let buffered = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const [code, elapsed] = buffered.slice(0, nl).split(' ');
+      buffered = buffered.slice(nl + 1);
+      const w = waiting.shift();
+      if (code === '0') w?.resolve(Number(elapsed));
+      else w?.reject(new Error(`bash -c exited ${code} in the spawner`));
+    }
   });
+  return {
+    run: (command) => new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      child.stdin.write(`${command}\n`);
+    }),
+    stop: async () => {
+      child.stdin.end();
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** `cp src dst`: ms. */

@@ -5,7 +5,7 @@
 // the run; servers, models and temporary files are removed on the way out (also on Ctrl-C).
 // Run: `make bench` / `make bench-compare` (BENCH_ROUNDS=5 by default).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +14,7 @@ import { describeMachine, sampleLoad } from '../lib/machine.js';
 import { writeResults, type Table } from '../lib/results.js';
 import { median, ms, percentile } from '../lib/stats.js';
 import { createConversation, download, executeBash, fanout, healthRps, scriptedSteps, treeRssBytes, upload } from './figures.js';
-import { copyFile, spawnShell, startBareServer } from './floor.js';
+import { copyFile, startBareServer, startSpawner } from './floor.js';
 import { startModelFront, type ModelFront } from './model-front.js';
 import { officialOrReason } from './official.js';
 import { ours, type Target } from './targets.js';
@@ -94,6 +94,26 @@ async function floorStartupRound(): Promise<void> {
   await stopped(bare);
 }
 
+/**
+ * Writes `bytes` random bytes to `path` 1 MiB at a time and returns their sha256. The benchmark process never holds
+ * the file: a process with 100 MB more resident memory spawns `bash -c true` several times slower (fork copies its
+ * page tables), which would make the floor look slow.
+ */
+function writeRandomFile(path: string, bytes: number): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'w');
+  try {
+    for (let written = 0; written < bytes; written += MiB) {
+      const chunk = randomBytes(Math.min(MiB, bytes - written));
+      hash.update(chunk);
+      writeSync(fd, chunk);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
 /** Runs `fns` in an order rotated by `round`, so no side is always measured first. */
 async function rotated(round: number, fns: Array<() => Promise<void>>): Promise<void> {
   for (let i = 0; i < fns.length; i++) await (fns[(i + round) % fns.length] as () => Promise<void>)();
@@ -122,27 +142,26 @@ async function main(): Promise<void> {
   front = await startModelFront();
   const frontModel = front;
   const payload = join(scratch, 'payload.bin');
-  const bytes = randomBytes(FILE_BYTES);
-  writeFileSync(payload, bytes);
-  const digest = createHash('sha256').update(bytes).digest('hex');
+  const digest = writeRandomFile(payload, FILE_BYTES);
   const long = new Map<string, TestServer>();
   for (const target of targets) long.set(target.name, await started(target.start()));
   const bare = await started(startBareServer());
+  const spawner = await started(Promise.resolve(startSpawner()));
   for (const server of long.values()) await waitReady(server.url);
   // Warm-up, outside the figures: the first requests load modules and JIT both sides.
   for (let i = 0; i < 5; i++) {
-    await spawnShell('true');
+    await spawner.run('true');
     for (const server of long.values()) await executeBash(server, 'true');
   }
 
   for (let round = 0; round < ROUNDS; round++) {
-    console.log(`round ${round + 1}/${ROUNDS} (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+    console.log(`round ${round + 1}/${ROUNDS} (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}, benchmark RSS ${(process.memoryUsage.rss() / MiB).toFixed(0)} MiB)`);
     const sides: Array<{ name: string; server?: TestServer; target?: Target }> = [
       { name: FLOOR }, ...targets.map((t) => ({ name: t.name, server: long.get(t.name), target: t })),
     ];
     await rotated(round, sides.map((s) => async () => {
       for (let i = 0; i < EXEC_PER_ROUND; i++) {
-        add('execute_bash_command `true`', s.name, s.server ? await executeBash(s.server, 'true') : await spawnShell('true'));
+        add('execute_bash_command `true`', s.name, s.server ? await executeBash(s.server, 'true') : await spawner.run('true'));
       }
     }));
     await rotated(round, sides.map((s) => async () => {
@@ -179,7 +198,7 @@ async function main(): Promise<void> {
       add(`${STEPS}-step conversation: total`, s.name, result.totalMs);
     }));
   }
-  for (const server of [...long.values(), bare]) await stopped(server);
+  for (const server of [...long.values(), bare, spawner]) await stopped(server);
   const machine = describeMachine(load.stop(), Object.fromEntries(targets.map((t) => [t.name, t.version])));
   writeResults(compare ? 'server-compare' : 'server', table(targets, notes), machine, samples);
 }
@@ -231,7 +250,7 @@ function table(targets: Target[], notes: string[]): Table {
     notes: [
       ...notes,
       `${ROUNDS} interleaved rounds (each round measures every side in a rotating order); a cell is the median over the rounds with the range across rounds in brackets, or p50 / p99 over all samples (${EXEC_PER_ROUND} commands per round; every delivery of every event).`,
-      'OS floor: `bash -c true` spawned by the benchmark process; `cp` of the same 100 MB file (upload and download both divide by it); a bare node:http server (Node 24, no framework, no auth) in its own process for /health, start → first 200 and RSS idle.',
+      'OS floor: `bash -c true` spawned and timed by a fresh Node 24 process (the benchmark process, at ~400 MiB, spawns several times slower: fork copies page tables); `cp` of the same 100 MB file (upload and download both divide by it); a bare node:http server (Node 24, no framework, no auth) in its own process for /health, start → first 200 and RSS idle.',
       'Upload is multipart from a Blob read from disk; download is streamed to a file and its hash checked afterwards; both include the client (fetch) on the same 2 cores.',
       `Fan-out: subscribers on /sockets/events (at most 50 per conversation on both servers, so 100 are two conversations); ${FANOUT.map((f) => `${f.events} events to ${f.subscribers}`).join(', ')}, posted one after another as user messages with run=false; latency is from the POST's start to each subscriber's frame; deliveries/s = events × subscribers ÷ (first post → last delivery).`,
       'start → /ready 200: spawn until /ready first answers 200 (polled every 2 ms once the harness saw the server up: ours logs "listening", the official harness polls /alive every 200 ms, which adds up to 200 ms to its figure). RSS is of the server process and its descendants, 1 s after ready, then after 100 conversations created (no message, nothing run).',
