@@ -18,7 +18,7 @@ demo: ## Set up, bring up the local cluster, install the chart, run a conversati
 demo-server: ## Set up, start the bare agent server locally (no Kubernetes) and show it answering
 	@bash scripts/demo-server.sh
 
-test: ## Install what tests need and run every tier (static, unit, integration, cluster, e2e)
+test: ## Install what tests need and run every tier (static, unit, integration, parity, cluster, e2e)
 	@bash scripts/test.sh
 
 unit: ## Run the unit tier only
@@ -26,6 +26,9 @@ unit: ## Run the unit tier only
 
 integration: ## Run the integration tier only
 	@bash scripts/test.sh integration
+
+parity: ## Run the parity tier only (the official OpenHands Python client and server; builds their Python root if needed)
+	@bash scripts/test.sh parity
 
 cluster-test: ## Run the cluster tier only (starts the local cluster if needed)
 	@bash scripts/test.sh cluster

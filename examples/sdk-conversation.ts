@@ -5,6 +5,8 @@
 //   AGENT_SERVER_URL=http://127.0.0.1:8000 SESSION_API_KEY=… node --import tsx examples/sdk-conversation.ts
 //   AGENTWORKSPACE_NAMESPACE=agents node --import tsx examples/sdk-conversation.ts   # a new AgentWorkspace
 //     (by status.url inside the cluster, through the API server's proxy from outside; deleted at the end)
+//   AGENTWORKSPACE_DOCKER_IMAGE=localhost/agentworkspace/agent-server:dev node --import tsx examples/sdk-conversation.ts
+//     (a container on the engine at DOCKER_HOST; removed at the end; a model on this host is host.docker.internal)
 //
 // The model comes from LLM_MODEL / LLM_API_KEY / LLM_BASE_URL (default openai/gpt-4o).
 import { mkdtempSync, realpathSync } from 'node:fs';
@@ -39,9 +41,12 @@ export async function runExample(workspace: LocalWorkspace | RemoteWorkspace, ag
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const workspace = process.env.AGENTWORKSPACE_NAMESPACE
     ? await KubernetesWorkspace.create({ namespace: process.env.AGENTWORKSPACE_NAMESPACE })
-    : process.env.AGENT_SERVER_URL
-      ? new RemoteWorkspace({ url: process.env.AGENT_SERVER_URL, sessionApiKey: process.env.SESSION_API_KEY })
-      : new LocalWorkspace(mkdtempSync(join(tmpdir(), 'example-')));
+    : process.env.AGENTWORKSPACE_DOCKER_IMAGE
+      // Loaded only here: dockerode is not needed by the other workspaces.
+      ? await (await import('@agentworkspace/sdk/docker')).DockerWorkspace.create({ image: process.env.AGENTWORKSPACE_DOCKER_IMAGE })
+      : process.env.AGENT_SERVER_URL
+        ? new RemoteWorkspace({ url: process.env.AGENT_SERVER_URL, sessionApiKey: process.env.SESSION_API_KEY })
+        : new LocalWorkspace(mkdtempSync(join(tmpdir(), 'example-')));
   const where = workspace instanceof KubernetesWorkspace ? { workspace: `${workspace.namespace}/${workspace.name}`, via: workspace.via, url: workspace.url }
     : workspace instanceof RemoteWorkspace ? { url: workspace.url } : { dir: workspace.workingDir };
   const agent: AgentSpecInput = {

@@ -45,8 +45,11 @@ export const ConfigSchema = z.object({
   bashChunkBytes: bytes(MiB).default(MiB),
   /** AGENT_SERVER_BASH_MAX_OUTPUT_BYTES: output kept per command; beyond it the command is killed. Default 64 MiB. */
   bashMaxOutputBytes: bytes(64 * 1024 * MiB).default(64 * MiB),
-  /** AGENT_SERVER_BASH_FLUSH_MS: pending output of a running command is published after this long. Default 200. */
-  bashFlushMs: ms.default(200),
+  /**
+   * AGENT_SERVER_BASH_FLUSH_MS: pending output of a running command is published after this long. Default 0: only
+   * full chunks and the last one, one event per command as OpenHands persists them.
+   */
+  bashFlushMs: ms.default(0),
   /** AGENT_SERVER_BASH_KILL_GRACE_MS: SIGTERM to SIGKILL delay on timeout or shutdown. Default 1000. */
   bashKillGraceMs: ms.default(1000),
   /** AGENT_SERVER_SHUTDOWN_GRACE_MS: how long SIGTERM waits for running commands before killing them. Default 5000. */
@@ -80,6 +83,12 @@ export const ConfigSchema = z.object({
   wsPingMs: ms.default(20_000),
   /** OH_SECRET_KEY: encrypts what conversations keep for restarts (client API keys, secrets). Default: the first session key. */
   secretKey: nonEmpty.optional(),
+  /**
+   * OH_DEFERRED_INIT (`1`/`true`): start dormant, as OpenHands' warm-pool mode: every /api route but /api/init answers
+   * 503 and sockets are refused until `POST /api/init` (X-Init-API-Key: OH_SECRET_KEY) delivers keys and paths.
+   */
+  deferredInit: z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'True', 'False'])])
+    .transform((v) => v === true || v === '1' || v === 'true' || v === 'True').default(false),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -118,6 +127,7 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   wsHighWaterBytes: ['AGENT_SERVER_WS_HIGH_WATER_BYTES'],
   wsPingMs: ['AGENT_SERVER_WS_PING_MS'],
   secretKey: ['OH_SECRET_KEY'],
+  deferredInit: ['OH_DEFERRED_INIT'],
 };
 
 const LIST_FIELDS = new Set(['sessionApiKeys', 'allowCorsOrigins', 'fileRoots']);

@@ -30,10 +30,18 @@ export class TooLargeError extends DomainError {
   override readonly name = 'TooLargeError';
 }
 
-/** The server cannot do it now (shutting down, the run cap); `retryAfterSeconds` when waiting will help. */
+/** The server cannot do it now (shutting down, not yet initialized); `retryAfterSeconds` when waiting will help. */
 export class UnavailableError extends DomainError {
   override readonly name = 'UnavailableError';
   constructor(message: string, readonly retryAfterSeconds?: number) {
+    super(message);
+  }
+}
+
+/** The client asks for more than the server allows at once (the run cap); retry after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(message: string, readonly retryAfterSeconds: number) {
     super(message);
   }
 }
@@ -43,6 +51,10 @@ export interface ValidationIssue {
   loc: (string | number)[];
   msg: string;
   type: string;
+  /** What was at `loc` (for a missing field: the object it is missing from), secrets redacted. */
+  input?: unknown;
+  /** pydantic's context of the error: the bound, the allowed values, the refinement's message. */
+  ctx?: Record<string, unknown>;
 }
 
 /** Input that breaks its contract, as FastAPI's list of `{loc, msg, type}` (validation.ts builds it from zod). */

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { KNOWN_TOOL_NAMES } from '@agentworkspace/sdk';
 import { BashService } from './bash/service.js';
@@ -14,8 +15,10 @@ import { instrumentConversations } from './conversations/metrics.js';
 import { ConversationService } from './conversations/service.js';
 import { PathPolicy } from './files/paths.js';
 import { conversationRouteDocs, conversationsRouter } from './http/conversations-router.js';
-import { type ApiRouter, createApp } from './http/app.js';
+import { type ApiRouter, createApp, createDormantApp } from './http/app.js';
 import { endWithError } from './http/errors.js';
+import { IGNORED_INIT_FIELDS, InitService, initializedConfig } from './http/init-router.js';
+import { type ConversationLookup, runtimeRoutes } from './http/runtime-router.js';
 import { type Logger, createLogger } from './log.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { ServerState } from './server-state.js';
@@ -41,6 +44,8 @@ export interface ServerExtensions {
   apiRouters?: ApiRouter[];
   registerSockets?: (sockets: SocketDispatcher) => void;
   usableTools?: () => string[];
+  /** A conversation's directory and workspace: the workspace static routes and the conversation-scoped bash, file and git routes. */
+  placesOf?: ConversationLookup;
   /** Runs during graceful shutdown, before commands are stopped and sockets closed. */
   shutdown?: () => Promise<void>;
 }
@@ -72,6 +77,11 @@ async function conversationsExtension(config: Config, log: Logger, toolEnvironme
       pingIntervalMs: config.wsPingMs,
     }), 'events'),
     usableTools: () => [...KNOWN_TOOL_NAMES],
+    placesOf: (id) => {
+      const hosted = service.lookup(id);
+      const workspace = hosted?.dump().workspace as { working_dir?: unknown } | undefined;
+      return hosted && typeof workspace?.working_dir === 'string' ? { dir: hosted.dir, workingDir: workspace.working_dir } : undefined;
+    },
     shutdown: () => service.shutdown(),
   };
 }
@@ -96,25 +106,39 @@ function onClientError(server: Server): void {
   });
 }
 
-/** Builds and starts the server from a parsed configuration. */
-export async function startServer(config: Config, log: Logger, env: NodeJS.ProcessEnv, extensions: ServerExtensions = {}): Promise<RunningServer> {
+/** What a server started dormant hands on to the server /api/init builds. */
+export interface TakeOver {
+  /** The listening server: it gets the new app and socket routes instead of the dormant ones. */
+  server: Server;
+  state: ServerState;
+  metrics: Metrics;
+  init: InitService;
+}
+
+/** Builds and starts the server from a parsed configuration (or takes over a dormant one's listener). */
+export async function startServer(config: Config, log: Logger, env: NodeJS.ProcessEnv, extensions: ServerExtensions = {}, takeOver?: TakeOver): Promise<RunningServer> {
   if (config.sessionApiKeys.length === 0) {
     log.warn('no session API keys configured (OH_SESSION_API_KEYS / SESSION_API_KEY): the API is open to anyone who can reach it');
   }
-  const metrics = createMetrics();
-  const state = new ServerState();
+  const metrics = takeOver?.metrics ?? createMetrics();
+  const state = takeOver?.state ?? new ServerState();
+  const bashOptions = {
+    log: log.child({ component: 'bash' }), metrics, chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes,
+    flushMs: config.bashFlushMs, killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env),
+  };
   const bash = new BashService({
-    store: new BashEventStore(config.bashEventsDir), log: log.child({ component: 'bash' }), metrics,
-    chunkBytes: config.bashChunkBytes, maxOutputBytes: config.bashMaxOutputBytes, flushMs: config.bashFlushMs,
-    killGraceMs: config.bashKillGraceMs, env: commandEnvironment(env), defaultCwd: process.cwd(),
-    retentionSeconds: config.bashEventsRetentionSeconds,
+    ...bashOptions, store: new BashEventStore(config.bashEventsDir), defaultCwd: process.cwd(), retentionSeconds: config.bashEventsRetentionSeconds,
   });
+  const { placesOf } = extensions;
+  const runtime = placesOf && runtimeRoutes(placesOf, { state, metrics, maxUploadBytes: config.maxUploadBytes, bashOptions });
   const app = createApp({
     config, log, metrics, state, bash, serverVersion: SERVER_VERSION,
-    usableTools: extensions.usableTools, apiRouters: extensions.apiRouters,
+    usableTools: extensions.usableTools, init: takeOver?.init, workspaceOf: placesOf && ((id) => placesOf(id)?.workingDir),
+    apiRouters: [...(runtime ? [{ path: 'conversations', router: runtime.router }] : []), ...(extensions.apiRouters ?? [])],
   });
-  const server = createServer({ maxHeaderSize: config.maxHeaderBytes }, app);
-  onClientError(server);
+  const server = takeOver?.server ?? createServer({ maxHeaderSize: config.maxHeaderBytes });
+  if (!takeOver) onClientError(server);
+  server.removeAllListeners('request').removeAllListeners('upgrade').on('request', app);
   const sockets = new SocketDispatcher({
     keys: config.sessionApiKeys, log, metrics, maxPayload: config.maxJsonBytes, accepting: () => state.phase !== 'stopping',
   });
@@ -122,18 +146,11 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
   extensions.registerSockets?.(sockets);
   sockets.attach(server);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  if (!takeOver) await listen(server, config);
+  const url = serverUrl(server);
   state.markReady();
-  log.info({ url, host: address.address, port: address.port, version: SERVER_VERSION }, 'agent server listening');
+  if (takeOver) log.info({ url }, 'agent server initialized');
+  else log.info({ url, host: config.host, port: (server.address() as AddressInfo).port, version: SERVER_VERSION }, 'agent server listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -143,7 +160,7 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await extensions.shutdown?.();
-      await bash.shutdown(config.shutdownGraceMs);
+      await Promise.all([bash.shutdown(config.shutdownGraceMs), runtime?.shutdown(config.shutdownGraceMs)]);
       await sockets.closeAll();
       const force = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
@@ -153,6 +170,66 @@ export async function startServer(config: Config, log: Logger, env: NodeJS.Proce
     return stopping;
   };
   return { url, server, state, bash, sockets, metrics, shutdown };
+}
+
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function serverUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/** The server with conversations, its activity clock and metrics fed by them. */
+async function startWithConversations(config: Config, log: Logger, env: NodeJS.ProcessEnv, takeOver?: TakeOver): Promise<RunningServer> {
+  const conversations = await conversationsExtension(config, log, commandEnvironment(env));
+  const running = await startServer(config, log, env, conversations, takeOver);
+  conversations.service.onActivity(() => running.state.touch());
+  instrumentConversations(conversations.service, running.metrics.registry);
+  return running;
+}
+
+/**
+ * A dormant server (OH_DEFERRED_INIT): listens at once with the server routes and /api/init; /api/* is 503 and
+ * sockets are refused (HTTP 403, as OpenHands' 1013 before accept) until `POST /api/init`, which builds the real
+ * server from the configuration it delivers on the same listener. Resolves with the shutdown of whichever runs.
+ */
+export async function startDormant(config: Config, log: Logger, env: NodeJS.ProcessEnv): Promise<{ url: string; shutdown: () => Promise<void> }> {
+  const metrics = createMetrics();
+  const state = new ServerState();
+  const server = createServer({ maxHeaderSize: config.maxHeaderBytes });
+  let live: RunningServer | undefined;
+  const init = new InitService(config.secretKey, async (req) => {
+    const ignored = IGNORED_INIT_FIELDS.filter((field) => req[field] !== undefined && req[field] !== null);
+    if (ignored.length > 0) log.warn({ fields: ignored }, '/api/init: fields this server does not use were ignored');
+    for (const [name, value] of Object.entries(req.env ?? {})) process.env[name] = value;
+    live = await startWithConversations(initializedConfig(config, req, process.cwd()), log, { ...env, ...req.env }, { server, state, metrics, init });
+  });
+  server.on('request', createDormantApp({ config, state, serverVersion: SERVER_VERSION, log, metrics, init }));
+  server.on('upgrade', (_req, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    endWithError(socket, 403, `server is in deferred-init state '${init.state}'; call POST /api/init first`);
+  });
+  onClientError(server);
+  await listen(server, config);
+  state.markReady(); // as OpenHands: a dormant server is ready, for /api/init
+  const url = serverUrl(server);
+  log.info({ url, host: config.host, port: (server.address() as AddressInfo).port, version: SERVER_VERSION, deferredInit: true }, 'agent server listening');
+  log.info('dormant: waiting for POST /api/init');
+  return {
+    url,
+    shutdown: async () => {
+      if (live) return live.shutdown();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** The process entry point (bin/agent-server.js): exits 2 on invalid configuration, 0 after a clean shutdown. */
@@ -175,13 +252,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   // Commands and the agent's shell get commandEnvironment(env) explicitly; children that inherit this process's
   // environment instead (git for the git and archive routes) must not see the server's secrets either.
   for (const name of Object.keys(process.env)) if (SECRET_ENV.test(name)) delete process.env[name];
-  let running: RunningServer;
+  let running: { shutdown: () => Promise<void> };
   try {
-    const conversations = await conversationsExtension(config, log, commandEnvironment(env));
-    running = await startServer(config, log, env, conversations);
-    const { state } = running;
-    conversations.service.onActivity(() => state.touch());
-    instrumentConversations(conversations.service, running.metrics.registry);
+    running = config.deferredInit ? await startDormant(config, log, env) : await startWithConversations(config, log, env);
   } catch (err) {
     log.fatal({ err }, 'agent server failed to start');
     process.exit(1);

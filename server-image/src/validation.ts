@@ -1,9 +1,45 @@
 // Request contracts checked the FastAPI way: `parseOrThrow` parses with a zod schema or throws a
-// ValidationError whose issues are FastAPI's `{loc, msg, type}` (the 422 body http/errors.ts sends). Used by
+// ValidationError whose issues are FastAPI's `{type, loc, msg, input, ctx?}` (the 422 body http/errors.ts
+// sends; the input with secrets redacted, as OpenHands' validation handler does). Used by
 // the HTTP routes and by the services that validate what a route hands them (an agent spec after the server's
 // credentials are applied).
 import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
+
+// OpenHands' `sanitize_dict` (openhands/sdk/utils/redact.py): a key containing one of these names has its value
+// redacted; under `env`, `environment` and `headers` every value is.
+const SECRET_KEY = /AUTHORIZATION|COOKIE|CREDENTIAL|KEY|PASSWORD|SECRET|SESSION|TOKEN/i;
+const REDACT_ALL_KEYS = new Set(['env', 'environment', 'headers']);
+const REDACTED = '<redacted>';
+
+function redactAll(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactAll);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).map((k) => [k, redactAll((value as Record<string, unknown>)[k])]));
+  return REDACTED;
+}
+
+/** The value with likely secrets replaced by "<redacted>", as OpenHands sanitizes a 422's `input`. */
+export function sanitizeInput(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sanitizeInput);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k,
+      REDACT_ALL_KEYS.has(k.toLowerCase()) ? redactAll(v) : SECRET_KEY.test(k) ? REDACTED : sanitizeInput(v)]));
+  }
+  return value;
+}
+
+/**
+ * The input of an issue at `path` inside `root`, sanitized. Stricter than OpenHands, which sends a scalar as it is:
+ * a value under a secret-looking key (`api_key: 123`, of the wrong type) is redacted too.
+ */
+function issueInput(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof key === 'string' && (SECRET_KEY.test(key) || REDACT_ALL_KEYS.has(key.toLowerCase()))) return REDACTED;
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return sanitizeInput(value);
+}
 
 /** The fields of a zod issue (raw or final) that pick FastAPI's type and message. */
 interface IssueFacts {
@@ -20,6 +56,7 @@ interface IssueFacts {
   options?: readonly unknown[];
   note?: string;
   input?: unknown;
+  discriminator?: string;
 }
 
 const TYPE_BY_EXPECTED: Record<string, [type: string, msg: string]> = {
@@ -99,11 +136,31 @@ function describeIssue(issue: IssueFacts): { type: string; msg: string } {
   }
 }
 
+/** pydantic's `ctx` for the error `type` (the bound, the allowed values, a refinement's message), if it has one. */
+function issueContext(type: string, issue: IssueFacts, msg: string): Record<string, unknown> | undefined {
+  switch (type) {
+    case 'greater_than': return { gt: issue.minimum };
+    case 'greater_than_equal': return { ge: issue.minimum };
+    case 'less_than': return { lt: issue.maximum };
+    case 'less_than_equal': return { le: issue.maximum };
+    case 'string_too_short': return { min_length: issue.minimum };
+    case 'string_too_long': return { max_length: issue.maximum };
+    case 'too_short': return { field_type: 'List', min_length: issue.minimum, actual_length: Array.isArray(issue.input) ? issue.input.length : undefined };
+    case 'too_long': return { field_type: 'List', max_length: issue.maximum, actual_length: Array.isArray(issue.input) ? issue.input.length : undefined };
+    case 'enum':
+    case 'literal_error': return { expected: allowed(issue.values ?? []) };
+    case 'multiple_of': return { multiple_of: issue.divisor };
+    case 'union_tag_invalid': return { discriminator: `'${issue.discriminator ?? 'kind'}'`, expected_tags: allowed(issue.options ?? []) };
+    case 'value_error': return { error: msg };
+    default: return undefined;
+  }
+}
+
 /**
  * Parses `value` with `schema` or throws a ValidationError (422) whose locations start with `source`
  * ("body", "query" or "path"), as FastAPI reports them. Messages a schema sets itself win over FastAPI's
  * (zod ranks schema-level errors above the per-parse map); a missing field always reads "Field required".
- * The issues' `input` is only read to tell missing from mistyped and is never sent.
+ * Each issue carries its `input` (sanitized: see issueInput) and pydantic's `ctx`.
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, source: 'body' | 'query' | 'path'): z.output<S> {
   const result = schema.safeParse(value, {
@@ -114,8 +171,14 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, sou
   throw new ValidationError(result.error.issues.flatMap((issue): ValidationIssue[] => {
     const loc = [source, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     const { type, msg } = describeIssue(issue as IssueFacts);
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ loc: [...loc, key], msg: issue.message, type }));
-    return [{ loc, msg: type === 'missing' ? msg : issue.message, type }];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ type, loc: [...loc, key], msg: issue.message, input: issueInput(value, [...issue.path, key]) }));
+    }
+    const message = type === 'missing' ? msg : issue.message;
+    // A missing field's input is the object it is missing from, as pydantic reports it.
+    const input = issueInput(value, type === 'missing' ? issue.path.slice(0, -1) : issue.path);
+    const ctx = issueContext(type, issue as IssueFacts, message);
+    return [{ type, loc, msg: message, input, ...(ctx ? { ctx } : {}) }];
   }));
 }
 

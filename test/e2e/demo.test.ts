@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, createNamespace, getOrUndefined, setUpCluster } from '../../operator/src/e2e.testkit.js';
+import { ROOT, getOrUndefined, setUpCluster } from '../../operator/src/e2e.testkit.js';
 import { resourcePath } from '../../operator/src/kube/client.js';
 import { helm } from '../support/cluster.js';
 

@@ -79,19 +79,19 @@ describe('conversations API', () => {
     }
   });
 
-  it('PATCH sets title and tags ({"success": false} for an unknown id); DELETE removes it (400 when unknown)', async () => {
+  it('PATCH sets title and tags; DELETE removes it (both 404 when unknown, as OpenHands 1.58)', async () => {
     const model = await llm([{ text: 'x' }]);
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('patch') } });
     expect((await api(server, 'PATCH', `/api/conversations/${c.id}`, 'Success', { json: { title: 'My task', tags: { team: 'infra' } } })).body).toEqual({ success: true });
     const info = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, 'ConversationInfo');
     expect(info.body).toMatchObject({ title: 'My task', tags: { team: 'infra' } });
-    expect((await api(server, 'PATCH', '/api/conversations/00000000-0000-4000-8000-000000000000', null, { json: { title: 'x' } })).body).toEqual({ success: false });
+    expect(await api(server, 'PATCH', '/api/conversations/00000000-0000-4000-8000-000000000000', null, { json: { title: 'x' } })).toMatchObject({ status: 404, body: { detail: 'Not Found' } });
     const badTag = await api<Json>(server, 'PATCH', `/api/conversations/${c.id}`, null, { json: { tags: { 'Bad-Key': 'v' } } });
     expect(badTag.status).toBe(422);
     expect(badTag.body.detail[0].loc).toEqual(['body', 'tags', 'Bad-Key']);
 
     const missing = await api<Json>(server, 'DELETE', '/api/conversations/00000000-0000-4000-8000-000000000000', null);
-    expect(missing.status).toBe(400);
+    expect(missing.status).toBe(404);
     expect((await api(server, 'DELETE', `/api/conversations/${c.id}`, 'Success')).status).toBe(200);
     const gone = await api<Json>(server, 'GET', `/api/conversations/${c.id}`, null);
     expect(gone).toEqual({ status: 404, body: { detail: `Conversation not found: ${c.id}` } });
@@ -152,7 +152,7 @@ describe('conversations API', () => {
     expect((await api(server, 'GET', `/api/conversations/${c.id}/agent_final_response`, 'AgentResponseResult')).body).toEqual({ response: 'found it' });
   });
 
-  it('run is 409 while running; pause and interrupt stop it (400 for unknown ids)', async () => {
+  it('run is 409 while running; pause and interrupt stop it (404 for unknown ids)', async () => {
     const model = await llm([
       { text: 'thinking slowly', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 1500 },
       { text: 'slow again', tool_calls: [{ name: 'think', arguments: { thought: 'hmm' } }], delay_ms: 5000 },
@@ -179,7 +179,7 @@ describe('conversations API', () => {
 
     for (const action of ['pause', 'interrupt']) {
       const res = await api<Json>(server, 'POST', `/api/conversations/00000000-0000-4000-8000-000000000000/${action}`, null);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(404);
     }
     expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/run', null)).status).toBe(404);
   });
@@ -243,9 +243,9 @@ describe('conversations API', () => {
     const asked = await api(server, 'POST', `/api/conversations/${c.id}/ask_agent`, 'AskAgentResponse', { json: { question: 'What did you print?' } });
     expect(asked.body).toEqual({ response: 'It printed the token.' });
     expect((await allEvents(server, c.id)).length).toBe(before); // side-effect free
-    expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/ask_agent', null, { json: { question: 'x' } })).status).toBe(500);
+    expect((await api<Json>(server, 'POST', '/api/conversations/00000000-0000-4000-8000-000000000000/ask_agent', null, { json: { question: 'x' } })).status).toBe(404);
     const condense = await api<Json>(server, 'POST', `/api/conversations/${c.id}/condense`, null);
-    expect(condense.status).toBe(400);
+    expect(condense.status).toBe(409);
     expect(condense.body.detail).toMatch(/condenser/i);
     expect(model.player.violations).toEqual([]);
   });
@@ -392,16 +392,16 @@ describe('concurrent run cap', () => {
     return { env: { OH_MAX_CONCURRENT_RUNS: '1' } };
   });
 
-  it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 503 naming the limit, appending nothing', async () => {
+  it('refuses a run beyond OH_MAX_CONCURRENT_RUNS with a 429 naming the limit, appending nothing', async () => {
     const a = await createConversation(server, { agent: agentSpec(slow), workspace: { type: 'local', working_dir: scratchDir('capa') }, initial_message: { content: [{ type: 'text', text: 'go' }] } });
     await waitForStatus(server, a.id, ['running']);
     const b = await createConversation(server, { agent: agentSpec(quick), workspace: { type: 'local', working_dir: scratchDir('capb') } });
     const refused = await api<Json>(server, 'POST', `/api/conversations/${b.id}/events`, null, { json: { ...userMessage('hi'), run: true } });
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(429);
     expect(refused.body.detail).toMatch(/at most 1 may run at once/);
     expect((await allEvents(server, b.id)).length).toBe(0);
     await api(server, 'POST', `/api/conversations/${b.id}/events`, 'Success', { json: userMessage('hi') });
-    expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(503);
+    expect((await api<Json>(server, 'POST', `/api/conversations/${b.id}/run`, null)).status).toBe(429);
 
     await api(server, 'POST', `/api/conversations/${a.id}/interrupt`, 'Success');
     await waitForStatus(server, a.id, ['paused']);

@@ -27,10 +27,10 @@ describe('bad input to the conversations API', () => {
     return {};
   });
 
-  it('unknown and malformed conversation ids get 404 / 422 (400 on the quirky routes)', async () => {
+  it('unknown and malformed conversation ids get 404 / 422', async () => {
     for (const [method, path] of [
       ['GET', ''], ['GET', '/events/search'], ['GET', '/events/count'], ['GET', '/events/some-id'], ['POST', '/run'],
-      ['POST', '/condense'], ['GET', '/agent_final_response'],
+      ['GET', '/agent_final_response'],
     ] as const) {
       const res = await api<Json>(server, method, `/api/conversations/${UNKNOWN}${path}`, null);
       expect([path, res.status, res.body]).toEqual([path, 404, { detail: `Conversation not found: ${UNKNOWN}` }]);
@@ -40,8 +40,12 @@ describe('bad input to the conversations API', () => {
     const malformed = await api<Json>(server, 'GET', '/api/conversations/not-a-uuid', null);
     expect(malformed.status).toBe(422);
     expect(malformed.body.detail[0]).toMatchObject({ loc: ['path', 'conversation_id'], msg: 'Input should be a valid UUID' });
-    for (const action of ['pause', 'interrupt']) expect((await api(server, 'POST', `/api/conversations/not-a-uuid/${action}`, null)).status).toBe(400);
-    expect((await api(server, 'DELETE', '/api/conversations/not-a-uuid', null)).status).toBe(400);
+    // Where OpenHands raises a bare HTTPException(404): FastAPI's own detail.
+    for (const [method, path] of [['POST', '/pause'], ['POST', '/interrupt'], ['DELETE', '']] as const) {
+      expect(await api(server, method, `/api/conversations/${UNKNOWN}${path}`, null)).toMatchObject({ status: 404, body: { detail: 'Not Found' } });
+      expect((await api(server, method, `/api/conversations/not-a-uuid${path}`, null)).status).toBe(422);
+    }
+    expect(await api(server, 'POST', `/api/conversations/${UNKNOWN}/condense`, null)).toMatchObject({ status: 404, body: { detail: 'Conversation not found' } });
   });
 
   it('malformed agent specs and workspaces are 422s naming the field, and create nothing', async () => {

@@ -214,7 +214,25 @@ describe('agent server: bash', () => {
     expect(text).toBe('y'.repeat(150 * CHUNK));
   });
 
-  it('streams a running command\'s output over the socket, replays history with resend_mode=all, and runs frames as commands', async () => {
+  it('persists one BashOutput for a command whose output fits a chunk, however long it runs (as OpenHands)', async () => {
+    const cmd = await call<BashCommand>(server, 'POST', '/api/bash/start_bash_command', { json: { command: 'echo early; sleep 0.5; echo late' } });
+    const outputs = await waitFor(async () => {
+      const o = (await search(server, `command_id__eq=${cmd.body.id}&kind__eq=BashOutput`)).items as BashOutput[];
+      return o.some((e) => e.exit_code !== null) && o;
+    }, 'the command output');
+    expect(outputs).toEqual([expect.objectContaining({ order: 0, stdout: 'early\nlate\n', exit_code: 0 })]);
+  });
+
+  it('with AGENT_SERVER_BASH_FLUSH_MS, streams a running command\'s output over the socket, replays history with resend_mode=all, and runs frames as commands', async () => {
+    const flushing = await startServer({ env: { AGENT_SERVER_BASH_FLUSH_MS: '200' } });
+    try {
+      await streamsOverTheSocket(flushing);
+    } finally {
+      await flushing.stop();
+    }
+  });
+
+  async function streamsOverTheSocket(server: TestServer): Promise<void> {
     const url = server.url.replace(/^http/, 'ws') + '/sockets/bash-events';
     const ws = new WebSocket(url, { headers: { 'X-Session-API-Key': server.key as string } });
     const received: Record<string, unknown>[] = [];
@@ -250,7 +268,7 @@ describe('agent server: bash', () => {
     await waitFor(() => replayed.length >= stored.items.length, 'the replay');
     expect(replayed.slice(0, stored.items.length).map((e) => e.id)).toEqual(stored.items.map((e) => e.id));
     replay.close();
-  });
+  }
 
   it('closes a bash socket beyond the 50th with 1013, and rejects an unknown resend_mode with 1008', async () => {
     const url = server.url.replace(/^http/, 'ws') + '/sockets/bash-events';

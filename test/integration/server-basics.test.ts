@@ -10,10 +10,11 @@ import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(60_000);
 
+/** OpenHands 1.58.2's ServerInfo fields (the parity tier checks the values with the official model). */
 const SERVER_INFO_FIELDS = [
   'uptime', 'idle_time', 'title', 'version', 'sdk_version', 'tools_version', 'workspace_version', 'build_git_sha',
-  'build_git_ref', 'python_version', 'usable_tools', 'runtime_idle_timeout_seconds', 'capabilities',
-  'max_foreground_terminal_timeout_seconds', 'docs', 'redoc',
+  'build_git_ref', 'python_version', 'usable_tools', 'runtime_idle_timeout_seconds', 'conversation_runtime',
+  'available_conversation_runtimes', 'capabilities', 'app_backend_ingress_url', 'max_foreground_terminal_timeout_seconds', 'docs', 'redoc',
 ];
 
 /** Sends raw bytes and returns the raw HTTP response text. */
@@ -53,6 +54,7 @@ describe('agent server: server routes and bad input', () => {
       expect(res.status).toBe(200);
       assertMatchesSchema('ServerInfo', res.body);
       expect(Object.keys(res.body).sort()).toEqual([...SERVER_INFO_FIELDS].sort());
+      expect(res.body).toMatchObject({ version: '1.58.2', capabilities: ['conversation_runtime_routes_v1', 'idempotent_conversation_create_v1'] });
       expect(res.body.runtime_idle_timeout_seconds).toBe(600);
       expect(res.body.max_foreground_terminal_timeout_seconds).toBe(540);
       expect(typeof res.body.uptime).toBe('number');
@@ -86,7 +88,7 @@ describe('agent server: server routes and bad input', () => {
 
     const missing = await call<{ detail: { loc: unknown[]; type: string; msg: string }[] }>(server, 'POST', '/api/bash/start_bash_command', { json: {} });
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toEqual([{ loc: ['body', 'command'], msg: 'Field required', type: 'missing' }]);
+    expect(missing.body.detail).toEqual([{ loc: ['body', 'command'], msg: 'Field required', type: 'missing', input: {} }]);
 
     const badQuery = await call(server, 'GET', '/api/bash/bash_events/search?limit=0&sort_order=SIDEWAYS');
     expect(badQuery.status).toBe(422);

@@ -21,7 +21,23 @@ import addFormats from 'ajv-formats';
 import { createGenerator } from 'ts-json-schema-generator';
 
 /** Bumped whenever the way the schema is derived changes, so stale caches are ignored. */
-const RECIPE_VERSION = 2;
+const RECIPE_VERSION = 3;
+
+/**
+ * Fields of OpenHands 1.58.2 that the client's generated schema (an older server's) lacks. They are added so the
+ * server's answers validate; their content is checked with the official 1.58.2 models by the parity tier.
+ */
+const NEWER_FIELDS: Record<string, Record<string, JsonSchema>> = {
+  ConversationInfo: {
+    tool_module_qualnames: { type: 'object', additionalProperties: { type: 'string' } },
+    runtime_info: { type: ['object', 'null'] },
+  },
+  ServerInfo: {
+    conversation_runtime: { type: 'string', enum: ['local', 'docker'] },
+    available_conversation_runtimes: { type: 'array', items: { type: 'string' } },
+    app_backend_ingress_url: { type: ['string', 'null'] },
+  },
+};
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLIENT_DIR = join(ROOT, 'node_modules', '@openhands', 'typescript-client');
@@ -51,6 +67,11 @@ function generate(workDir: string): Record<string, JsonSchema> {
   const serverInfo = base.definitions?.ServerInfo;
   if (!serverInfo) throw new Error('ServerInfo not found in @openhands/typescript-client dist/types/base.d.ts');
   definitions.ServerInfo = serverInfo as JsonSchema;
+  for (const [type, fields] of Object.entries(NEWER_FIELDS)) {
+    const properties = definitions[type]?.properties as Record<string, JsonSchema> | undefined;
+    if (!properties) throw new Error(`${type} has no properties in the generated schema`);
+    for (const [name, schema] of Object.entries(fields)) properties[name] ??= schema;
+  }
   return definitions;
 }
 

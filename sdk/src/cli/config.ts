@@ -29,7 +29,19 @@ export const UrlEntrySchema = z.strictObject({
   workingDir: AbsolutePath.optional(),
 });
 
-export const WorkspaceEntrySchema = z.discriminatedUnion('kind', [LocalEntrySchema, UrlEntrySchema]);
+export const DockerEntrySchema = z.strictObject({
+  kind: z.literal('docker'),
+  /** The agent server in the container, published on 127.0.0.1. */
+  url: z.url(),
+  /** The file holding the container's session key (0600, beside the config file). */
+  keyFile: AbsolutePath,
+  /** The container (kept alive; `agentws delete` removes it). */
+  containerId: z.string().min(1),
+  /** The image it runs (for a --docker-dev one, the built image's tag). */
+  image: z.string().min(1),
+});
+
+export const WorkspaceEntrySchema = z.discriminatedUnion('kind', [LocalEntrySchema, UrlEntrySchema, DockerEntrySchema]);
 export type WorkspaceEntry = z.infer<typeof WorkspaceEntrySchema>;
 
 export const ConfigSchema = z.strictObject({
@@ -44,6 +56,9 @@ export function configDir(env: NodeJS.ProcessEnv): string {
 }
 
 export const configFile = (env: NodeJS.ProcessEnv): string => join(configDir(env), 'workspaces.json');
+
+/** Where `create --docker` keeps a container's session key: <config dir>/keys/<name>.key. */
+export const dockerKeyFile = (env: NodeJS.ProcessEnv, name: string): string => join(configDir(env), 'keys', `${name}.key`);
 
 /** The config; an empty one when the file does not exist. A file that does not parse is an error naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {

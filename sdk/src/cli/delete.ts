@@ -1,16 +1,18 @@
-// agentws delete NAME: a config file entry is forgotten (the directory or the server stays); an AgentWorkspace
-// is deleted, whatever its state (its pod, Service, Secret and Delete-policy volume go with it).
+// agentws delete NAME: a config file entry is forgotten (the directory or the server stays), a Docker one with its
+// container and key file; an AgentWorkspace is deleted, whatever its state (its pod, Service, Secret and
+// Delete-policy volume go with it).
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, saveConfig } from './config.js';
 import { act, withJson, withKubernetes, type Context, type KubernetesOptions } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { writeJson, writeLine } from './io.js';
 import type { DeleteOutput } from './output.js';
-import { checkName, hasKubeconfig, kubernetes, noSuchWorkspace } from './target.js';
+import { checkName, docker, hasKubeconfig, kubernetes, noSuchWorkspace } from './target.js';
 
 export function registerDelete(program: Command, ctx: Context): void {
   const cmd = withKubernetes(withJson(program.command('delete').alias('rm')
-    .description('delete a Kubernetes workspace, or forget a local or URL one (its directory or server stays)')
+    .description('delete a Kubernetes or Docker workspace, or forget a local or URL one (its directory or server stays)')
     .argument('<name>', 'the workspace')));
   act<KubernetesOptions>(cmd, ctx, async (o, name: string) => {
     const { io } = ctx;
@@ -19,9 +21,14 @@ export function registerDelete(program: Command, ctx: Context): void {
     const entry = config.workspaces[name];
     let out: DeleteOutput;
     if (entry) {
+      if (entry.kind === 'docker') {
+        const { DockerWorkspace } = await docker();
+        await DockerWorkspace.remove(entry.containerId);
+        rmSync(entry.keyFile, { force: true });
+      }
       delete config.workspaces[name];
       saveConfig(io.env, config);
-      out = { name, kind: entry.kind, deleted: false };
+      out = { name, kind: entry.kind, deleted: entry.kind === 'docker' };
     } else {
       if (!hasKubeconfig(o, io.env)) throw noSuchWorkspace(name, o, io.env, false);
       const { KubernetesWorkspace } = await kubernetes();

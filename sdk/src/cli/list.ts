@@ -1,12 +1,12 @@
-// agentws list: the workspaces of the config file and, when there is a kubeconfig, the AgentWorkspaces of the
-// namespace with their Ready reason.
+// agentws list: the workspaces of the config file (Docker ones with their container's state) and, when there is a
+// kubeconfig, the AgentWorkspaces of the namespace with their Ready reason.
 import type { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { act, withJson, withKubernetes, type Context, type KubernetesOptions } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { paint, writeJson, writeLine, type Io } from './io.js';
 import type { ListOutput } from './output.js';
-import { hasKubeconfig, kubernetes } from './target.js';
+import { docker, hasKubeconfig, kubernetes } from './target.js';
 
 type Row = ListOutput['workspaces'][number];
 
@@ -27,8 +27,12 @@ export function registerList(program: Command, ctx: Context): void {
   const cmd = withKubernetes(withJson(program.command('list').alias('ls')
     .description('list the workspaces: those in the config file, and the AgentWorkspaces of the namespace when there is a kubeconfig')));
   act<KubernetesOptions>(cmd, ctx, async (o) => {
-    const rows: Row[] = Object.entries(loadConfig(ctx.io.env).workspaces).map(([name, e]) =>
-      e.kind === 'local' ? { name, kind: 'local', dir: e.dir, status: 'configured' } : { name, kind: 'url', url: e.url, status: 'configured' });
+    const rows: Row[] = [];
+    for (const [name, e] of Object.entries(loadConfig(ctx.io.env).workspaces)) {
+      if (e.kind === 'local') rows.push({ name, kind: 'local', dir: e.dir, status: 'configured' });
+      else if (e.kind === 'url') rows.push({ name, kind: 'url', url: e.url, status: 'configured' });
+      else rows.push({ name, kind: 'docker', url: e.url, status: (await (await docker()).DockerWorkspace.state(e.containerId)) ?? 'gone' });
+    }
     if (hasKubeconfig(o, ctx.io.env)) {
       const { KubernetesWorkspace } = await kubernetes();
       for (const w of await KubernetesWorkspace.list({ namespace: o.namespace, kubeconfig: o.kubeconfig })) {

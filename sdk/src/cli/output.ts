@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ExecutionStatusSchema } from '../conversation/state.js';
 import { EventSchema } from '../events/event.js';
 
-const Kind = z.enum(['kubernetes', 'local', 'url']);
+const Kind = z.enum(['kubernetes', 'local', 'url', 'docker']);
 
 /** Where a workspace is: a namespace, a directory, or a URL. */
 const WorkspaceSummary = {
@@ -17,15 +17,18 @@ const WorkspaceSummary = {
 
 export const CreateOutputSchema = z.strictObject({
   ...WorkspaceSummary,
-  /** The file holding the session key (url workspaces). */
+  /** The file holding the session key (url and docker workspaces). */
   keyFile: z.string().optional(),
+  /** docker: the container and its image. */
+  containerId: z.string().optional(),
+  image: z.string().optional(),
 });
 export type CreateOutput = z.infer<typeof CreateOutputSchema>;
 
 export const ListOutputSchema = z.strictObject({
   workspaces: z.array(z.strictObject({
     ...WorkspaceSummary,
-    /** Kubernetes: the Ready condition's reason (Running, Starting…) or Pending; others: configured. */
+    /** Kubernetes: the Ready condition's reason (Running, Starting…) or Pending; docker: the container's state (running, exited…, or gone); others: configured. */
     status: z.string(),
     /** Kubernetes: the condition's message. */
     message: z.string().optional(),
@@ -36,7 +39,7 @@ export type ListOutput = z.infer<typeof ListOutputSchema>;
 export const DeleteOutputSchema = z.strictObject({
   name: z.string(),
   kind: Kind,
-  /** kubernetes: the AgentWorkspace was deleted; local and url: only forgotten (the directory or server stays). */
+  /** kubernetes and docker: the AgentWorkspace or the container was deleted; local and url: only forgotten (the directory or server stays). */
   deleted: z.boolean(),
 });
 export type DeleteOutput = z.infer<typeof DeleteOutputSchema>;

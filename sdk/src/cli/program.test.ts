@@ -27,6 +27,12 @@ describe('agentws usage', () => {
     [['create', '--key-file', '/tmp/key'], '--key-file goes with --url'],
     [['create', '--local', '/tmp/x', '--image', 'img'], '--image is for Kubernetes workspaces'],
     [['create', '--url', 'ftp://example.com'], 'is not an http(s) URL'],
+    [['create', '--docker', '--url', 'http://127.0.0.1:1'], 'cannot be used with'],
+    [['create', '--docker', '--docker-dev', 'python:3.12'], 'cannot be used with'],
+    [['create', '--local', '/tmp/x', '--mount', '/tmp:/workspace'], '--mount is for Docker workspaces'],
+    [['create', '--docker', '--mount', 'no-target'], 'is not HOST_DIR:/container/path[:ro]'],
+    [['create', '--docker', '--namespace', 'agents'], '--namespace is not for Docker workspaces'],
+    [['create', '--docker', '--port', 'eighty'], 'expected a positive integer'],
     [['cp', 'a.txt', 'b.txt'], 'one of source and destination is NAME:PATH'],
   ])('%j exits 2 with a usage message', async (argv, message) => {
     const r = await agentws(argv, freshEnv());

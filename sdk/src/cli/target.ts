@@ -1,5 +1,5 @@
-// From a workspace name to a connected Workspace: a name in the config file (config.ts) is a local directory
-// or an agent server by URL; any other name is an AgentWorkspace in Kubernetes, attached (never deleted) with
+// From a workspace name to a connected Workspace: a name in the config file (config.ts) is a local directory,
+// an agent server by URL or a Docker container's server; any other name is an AgentWorkspace in Kubernetes, attached (never deleted) with
 // KubernetesWorkspace.attach. @agentworkspace/sdk/kubernetes (and with it client-node) loads only then.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,7 +18,7 @@ export interface KubernetesFlags {
   kubeconfig?: string | undefined;
 }
 
-export type WorkspaceKind = 'kubernetes' | 'local' | 'url';
+export type WorkspaceKind = 'kubernetes' | 'local' | 'url' | 'docker';
 
 export interface Target {
   name: string;
@@ -34,6 +34,9 @@ export function hasKubeconfig(flags: KubernetesFlags, env: NodeJS.ProcessEnv): b
 /** The SDK's Kubernetes entry, loaded on first use. */
 export const kubernetes = () => import('../kubernetes.js');
 
+/** The SDK's Docker entry (and dockerode), loaded on first use. */
+export const docker = () => import('../docker.js');
+
 export function checkName(name: string): string {
   const parsed = WorkspaceNameSchema.safeParse(name);
   if (!parsed.success) throw new CliError(`"${name}": ${parsed.error.issues[0]!.message}`);
@@ -44,6 +47,7 @@ export function checkName(name: string): string {
 export function fromEntry(name: string, entry: WorkspaceEntry, io: Io): Target {
   if (entry.kind === 'local') return { name, kind: 'local', workspace: new LocalWorkspace(entry.dir) };
   const sessionApiKey = entry.keyFile ? readKeyFile(entry.keyFile, name, (m) => warn(io, m)) : undefined;
+  if (entry.kind === 'docker') return { name, kind: 'docker', workspace: new RemoteWorkspace({ url: entry.url, sessionApiKey }) };
   return { name, kind: 'url', workspace: new RemoteWorkspace({ url: entry.url, sessionApiKey, workingDir: entry.workingDir }) };
 }
 

@@ -108,6 +108,28 @@ describe('fork', () => {
   });
 });
 
+describe('condense', () => {
+  it('masks a secret the summarizing model repeats, in the Condensation event on disk and as published', async () => {
+    const conv = await LocalConversation.create({
+      agent: { ...agent, condenser: { kind: 'LLMSummarizingCondenser', llm: { model: 'scripted/c', usage_id: 'condenser' }, max_size: 100, keep_first: 1 } },
+      workspace: ws, persistence_dir: store, secrets: { TOKEN: SECRET },
+      llmFactory: (cfg) => new ScriptedLLM(cfg, cfg.usage_id === 'condenser' ? { turns: [{ text: `the user deploys with ${SECRET}` }] } : { turns: [{ text: 'done' }] }),
+    });
+    open.push(conv);
+    const published: string[] = [];
+    conv.subscribe((e) => published.push(JSON.stringify(e)));
+    await conv.sendMessage('go');
+    expect(await conv.run()).toBe('finished');
+    await conv.condense();
+    const condensation = conv.events().find((e) => e.kind === 'Condensation');
+    expect(condensation).toMatchObject({ summary: 'the user deploys with <secret-hidden>' });
+    expect(published.some((p) => p.includes('"Condensation"'))).toBe(true);
+    expect(published.join('\n')).not.toContain(SECRET);
+    expect(disk(conv)).not.toContain(SECRET);
+    expect(disk(conv)).toContain('the user deploys with');
+  });
+});
+
 describe('askAgent', () => {
   it('answers from the conversation so far, masked, without adding an event', async () => {
     const conv = await create({ turns: [{ text: 'ok' }, { text: `you told me ${SECRET}` }] }, { secrets: { TOKEN: SECRET } });

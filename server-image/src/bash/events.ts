@@ -21,7 +21,8 @@ export const ExecuteBashRequestSchema = z.object({
     .refine(noNul, 'Command must not contain NUL bytes')
     .refine((s) => Buffer.byteLength(s) <= MAX_COMMAND_BYTES, `Command must be at most ${MAX_COMMAND_BYTES} bytes`),
   cwd: z.string().refine(noNul, 'cwd must not contain NUL bytes').nullable().optional(),
-  timeout: z.number().int().min(0).max(2_000_000).default(300),
+  // Any integer, as OpenHands takes it (zero or less times out at once); bounded above by what a timer can wait.
+  timeout: z.number().int().max(2_000_000).default(300),
 });
 export type ExecuteBashRequest = z.output<typeof ExecuteBashRequestSchema>;
 

@@ -4,9 +4,11 @@
 // Each command runs as `bash -c` (or `sh -c` where bash is absent) in its own process group, so a
 // timeout can signal the whole group: SIGTERM, then SIGKILL after the grace period; exit_code is then -1.
 // Output becomes BashOutput chunks of at most `chunkBytes` (1 MiB, the protocol's bound), published when
-// a chunk fills, when output has waited `flushMs` (so subscribers see a running command's output), and
-// at exit (the last chunk carries exit_code). Memory per command is bounded by about two chunks per
-// stream; disk by `maxOutputBytes`, past which the command is killed.
+// a chunk fills and at exit (the last chunk carries exit_code), as the OpenHands server persists them: a
+// command printing less than a chunk has one BashOutput. With `flushMs` set, output that has waited that
+// long is published too (subscribers see a running command's output, in more events than OpenHands').
+// Memory per command is bounded by about two chunks per stream; disk by `maxOutputBytes`, past which the
+// command is killed. stop() ends a command early, as a timeout does.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -54,7 +56,7 @@ export class ShuttingDownError extends Error {
 const MAX_SUBSCRIBERS = 50;
 /** Chunks of one command queued for disk before its pipes stop being read. */
 const MAX_IN_FLIGHT = 2;
-type Outcome = 'exited' | 'timeout' | 'output_limit' | 'error' | 'shutdown';
+type Outcome = 'exited' | 'timeout' | 'output_limit' | 'error' | 'shutdown' | 'stopped';
 
 interface Running {
   kill(reason: Outcome): void;
@@ -109,6 +111,19 @@ export class BashService {
 
   get runningCount(): number {
     return this.running.size;
+  }
+
+  /**
+   * Stops a running command (SIGTERM to its group, SIGKILL after the grace period) and resolves once its last
+   * BashOutput is recorded; its exit code is then minus the signal's number. False when `commandId` (hex) is not
+   * running.
+   */
+  async stop(commandId: string): Promise<boolean> {
+    const running = this.running.get(commandId);
+    if (!running) return false;
+    running.kill('stopped');
+    await running.finished;
+    return true;
   }
 
   /** Registers a listener for every event from now on; returns the unsubscribe function. */
@@ -329,8 +344,9 @@ export class BashService {
         return;
       }
       pid = child.pid;
+      if (groupKilled) signalGroup('SIGTERM'); // stopped while it was being spawned
       log.info({ commandId: command.id, pid, timeout: command.timeout }, 'bash command started');
-      timeoutTimer = setTimeout(() => kill('timeout'), command.timeout * 1000);
+      timeoutTimer = setTimeout(() => kill('timeout'), Math.max(0, command.timeout) * 1000);
 
       const onData = (name: 'stdout' | 'stderr') => (buf: Buffer) => {
         if (keptBytes >= maxOutputBytes) {

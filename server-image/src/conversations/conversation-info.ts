@@ -82,6 +82,8 @@ export interface ServerMeta {
   /** Set on forks: where they came from. */
   forked_from_conversation_id?: string | null | undefined;
   forked_from_event_id?: string | null | undefined;
+  /** What the client sent at creation (tool name → Python module), echoed for its attach. */
+  tool_module_qualnames?: Record<string, string> | undefined;
 }
 
 /** The `full_state` value: the core's state dump, projected, with the server's own fields applied. */
@@ -116,18 +118,32 @@ function metricsView(stats: unknown): Json | null {
   return { model_name: model || 'default', accumulated_cost: cost, accumulated_token_usage: { model: model || 'default', ...tokens } };
 }
 
-/** `ConversationInfo`: the state plus title, metrics and timestamps. */
+/**
+ * `ConversationInfo`: the state plus title, metrics and timestamps, with every field of OpenHands 1.58.2's model
+ * (it is sent without dropping nulls). Features this server does not have keep their empty values: client tools,
+ * hooks, runtime info, ACP models, agent profiles, sub-conversations. The event tree's leaf is not tracked (null).
+ */
 export function infoView(dump: Json, meta: ServerMeta, includeSkills = false): Json {
   const state = stateView(dump, meta, includeSkills);
-  const metrics = metricsView(state.stats);
   return {
     ...state,
+    last_user_message_id: state.last_user_message_id ?? null,
     title: meta.title,
-    ...(metrics ? { metrics } : {}),
+    metrics: metricsView(state.stats),
     created_at: meta.created_at,
     updated_at: meta.updated_at,
-    ...(meta.forked_from_conversation_id ? { forked_from_conversation_id: meta.forked_from_conversation_id } : {}),
-    ...(meta.forked_from_event_id ? { forked_from_event_id: meta.forked_from_event_id } : {}),
+    tool_module_qualnames: meta.tool_module_qualnames ?? {},
+    client_tools: [],
+    runtime_info: null,
+    leaf_event_id: null,
+    hook_config: null,
+    parent_conversation_id: null,
+    forked_from_conversation_id: meta.forked_from_conversation_id ?? null,
+    forked_from_event_id: meta.forked_from_event_id ?? null,
     sub_conversation_ids: [],
+    available_models: [],
+    current_model_id: null,
+    supports_runtime_model_switch: false,
+    launched_agent_profile: null,
   };
 }

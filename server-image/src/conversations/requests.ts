@@ -88,6 +88,8 @@ export const StartConversationRequestSchema = z.object({
   worktree: z.literal(false, { error: 'Git worktrees are not supported by this server' }).default(false),
   client_tools: z.array(z.unknown()).max(0, 'client_tools are not supported by this server').default([]),
   tags: TagsSchema.default({}),
+  /** Tool name → the Python module that registers it; sent back in ConversationInfo for the client's attach. */
+  tool_module_qualnames: z.record(z.string(), z.string()).default({}),
 });
 export type StartConversationRequest = z.infer<typeof StartConversationRequestSchema>;
 

@@ -1,5 +1,5 @@
 // The server's own metadata of a conversation (title, tags, security analyzer, timestamps, where a fork came
-// from), in server_meta.json in the conversation's directory beside the SDK's files (which only the SDK reads).
+// from, the client's tool_module_qualnames), in server_meta.json in the conversation's directory beside the SDK's files (which only the SDK reads).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -17,6 +17,7 @@ const StoredServerMetaSchema = z.object({
   updated_at: z.string().optional(),
   forked_from_conversation_id: z.string().nullish(),
   forked_from_event_id: z.string().nullish(),
+  tool_module_qualnames: z.record(z.string(), z.string()).default({}),
 });
 
 /** The metadata in `dir`; `core` gives the timestamps the SDK keeps, for what the file lacks or has older. */

@@ -7,7 +7,7 @@
 // they come back as `error` with their explanatory events. There is no ownership lease: the directory
 // belongs to this process (the OpenHands #4192 failure cannot happen).
 //
-// At most `maxConcurrentRuns` conversations run at a time; starting another is a 503 naming the limit.
+// At most `maxConcurrentRuns` conversations run at a time; starting another is a 429 naming the limit.
 import { randomUUID } from 'node:crypto';
 import {
   AgentSpecError, AgentSpecSchema, contentText, ConversationExistsError, ConversationNotFoundError, ConversationStateError, EventNotFoundError,
@@ -15,7 +15,7 @@ import {
 } from '@agentworkspace/sdk';
 import { z } from 'zod';
 import {
-  ConflictError, InvalidRequestError, NotFoundError, OperationFailedError, TooLargeError, UnavailableError, ValidationError,
+  ConflictError, NotFoundError, OperationFailedError, TooLargeError, TooManyRequestsError, UnavailableError, ValidationError,
 } from '../errors.js';
 import type { PathPolicy } from '../files/paths.js';
 import type { Logger } from '../log.js';
@@ -214,7 +214,9 @@ export class ConversationService {
     if (req.initial_message) this.checkMessageSize(req.initial_message);
     if (req.initial_message) this.assertCapacity();
     const now = new Date().toISOString();
-    const meta: ServerMeta = { title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now };
+    const meta: ServerMeta = {
+      title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now, tool_module_qualnames: req.tool_module_qualnames,
+    };
     let conv: LocalConversation;
     let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
     try {
@@ -284,6 +286,7 @@ export class ConversationService {
       meta: {
         title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
         created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
+        tool_module_qualnames: source.meta.tool_module_qualnames,
       },
     });
     hosted.adopt(fork);
@@ -315,7 +318,7 @@ export class ConversationService {
 
   // ---- runs and messages ----
 
-  /** 503 when `maxConcurrentRuns` conversations already run. */
+  /** 429 when `maxConcurrentRuns` conversations already run. */
   private assertCapacity(): void {
     if (this.runningCount >= this.opts.maxConcurrentRuns) throw this.capacityError();
   }
@@ -335,8 +338,8 @@ export class ConversationService {
     });
   }
 
-  private capacityError(): UnavailableError {
-    return new UnavailableError(`Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, 5);
+  private capacityError(): TooManyRequestsError {
+    return new TooManyRequestsError(`Too many running conversations: at most ${this.opts.maxConcurrentRuns} may run at once (OH_MAX_CONCURRENT_RUNS). Retry when one finishes.`, 5);
   }
 
   private checkMessageSize(message: { content: unknown[] }): void {
@@ -346,7 +349,7 @@ export class ConversationService {
     }
   }
 
-  /** Starts the agent; 409 when it already runs, 503 at the concurrency cap, 400 with nothing to answer. */
+  /** Starts the agent; 409 when it already runs, 429 at the concurrency cap, 400 with nothing to answer. */
   async run(hosted: HostedConversation): Promise<void> {
     if (this.stopping) throw new UnavailableError('Server is shutting down');
     const conv = await hosted.load();
@@ -433,12 +436,11 @@ export class ConversationService {
   /** Condenses the history now, or at the running agent's next step (the SDK's `condense`). */
   async condense(hosted: HostedConversation): Promise<void> {
     const conv = await hosted.load();
-    try {
-      await conv.condense();
-    } catch (err) {
-      if (err instanceof ConversationStateError) throw new InvalidRequestError(err.message); // no summarizing condenser
-      throw err;
+    const condenser = conv.agentSpec.condenser?.kind;
+    if (condenser !== 'LLMSummarizingCondenser') {
+      throw new ConflictError(condenser ? `Cannot condense conversation: Condenser ${condenser} does not handle condensation requests` : 'Cannot condense conversation: No condenser configured');
     }
+    await conv.condense();
   }
 
   /** The text of the last finish action, or else of the last agent message; "" when there is none. */

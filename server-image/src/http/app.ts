@@ -14,6 +14,8 @@ import { cors } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { fileRouteDocs, filesRouter } from './files-router.js';
 import { gitRouteDocs, gitRouter } from './git-router.js';
+import { type InitService, dormantGate, initRouteDocs, initRouter } from './init-router.js';
+import { type WorkspaceLookup, workspaceRouteDocs, workspaceRouter, workspaceSessionDocs, workspaceSessionRouter } from './workspace-router.js';
 import { tooDeep, tooDeepMessage } from './json-depth.js';
 import { type MountedRoute, type RouteDocs, apiDocsRouteDocs, apiDocsRouter } from './openapi.js';
 import { SERVER_TITLE, serverDetailsDocs, serverDetailsRouter } from './server-details.js';
@@ -30,6 +32,10 @@ export interface AppDeps {
   usableTools?: () => string[];
   /** Extra routers mounted under /api/<path>, behind the session key. */
   apiRouters?: ApiRouter[];
+  /** The deferred-init state of a server started dormant (/api/init reports it); undefined: /api/init is 404. */
+  init?: InitService;
+  /** A conversation's working directory, for the workspace static routes; without it they are not mounted. */
+  workspaceOf?: WorkspaceLookup;
 }
 
 /** A router mounted under /api/<path>, with what it documents about its routes for /openapi.json. */
@@ -84,8 +90,8 @@ const isJson = (req: { headers: Record<string, unknown> }) => {
   return /^application\/([\w.+-]*\+)?json\b/i.test(type);
 };
 
-export function createApp(deps: AppDeps): Express {
-  const { config, log, metrics, state, bash } = deps;
+/** Request ids, per-request logs and metrics, CORS: what every app of this server starts with. */
+function baseApp(config: Config, log: Logger, metrics: Metrics): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -109,20 +115,55 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(cors(config.allowCorsOrigins));
+  return app;
+}
 
-  const info = {
-    state, serverVersion: deps.serverVersion, buildGitSha: config.buildGitSha, buildGitRef: config.buildGitRef,
-    runtimeIdleTimeoutSeconds: config.runtimeIdleTimeoutSeconds, usableTools: deps.usableTools ?? (() => []),
-  };
-  const details = serverDetailsRouter(info, metrics);
+type InfoDeps = Pick<AppDeps, 'config' | 'state' | 'serverVersion' | 'usableTools'>;
+
+const infoSource = (deps: InfoDeps) => ({
+  state: deps.state, serverVersion: deps.serverVersion, buildGitSha: deps.config.buildGitSha, buildGitRef: deps.config.buildGitRef,
+  runtimeIdleTimeoutSeconds: deps.config.runtimeIdleTimeoutSeconds, usableTools: deps.usableTools ?? (() => []),
+});
+
+const jsonBody = (config: Config) => express.json({ limit: config.maxJsonBytes, type: isJson, strict: false });
+
+/**
+ * The app of a server started dormant (OH_DEFERRED_INIT): the server routes, /api/init, and 503 for the rest of
+ * /api until init, when main.ts replaces it with createApp's.
+ */
+export function createDormantApp(deps: InfoDeps & { log: Logger; metrics: Metrics; init: InitService }): Express {
+  const app = baseApp(deps.config, deps.log, deps.metrics);
+  app.use(methodNotAllowed(serverDetailsRouter(infoSource(deps), deps.metrics)));
+  app.use('/api/init', mountedAt('/api/init'), jsonBody(deps.config), methodNotAllowed(initRouter(deps.init)));
+  app.use('/api', dormantGate(deps.init));
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, log, metrics, state, bash } = deps;
+  const app = baseApp(config, log, metrics);
+
+  const details = serverDetailsRouter(infoSource(deps), metrics);
   const docs = apiDocsRouter(() => documented, { title: SERVER_TITLE, version: deps.serverVersion });
   const documented = [...mountedRoutes(details, '', serverDetailsDocs), ...mountedRoutes(docs, '', apiDocsRouteDocs)];
   app.use(methodNotAllowed(details));
   app.use(methodNotAllowed(docs));
 
   const paths = new PathPolicy(config.fileRoots);
+  // /api/init has its own key (X-Init-API-Key), so it comes before the session key.
+  const init = initRouter(deps.init);
+  documented.push(...mountedRoutes(init, '/api/init', initRouteDocs));
+  app.use('/api/init', mountedAt('/api/init'), jsonBody(config), methodNotAllowed(init));
+  if (deps.workspaceOf) {
+    // The workspace static routes take the session key from the header or the workspace cookie.
+    const workspace = workspaceRouter(config.sessionApiKeys, deps.workspaceOf);
+    documented.push(...mountedRoutes(workspace, '/api/conversations', workspaceRouteDocs));
+    app.use('/api/conversations', mountedAt('/api/conversations'), workspace);
+  }
   app.use('/api', requireSessionKey(config.sessionApiKeys));
-  app.use('/api', express.json({ limit: config.maxJsonBytes, type: isJson, strict: false }));
+  app.use('/api', jsonBody(config));
   app.use('/api', (req, _res, next) => {
     const at = tooDeep(req.body);
     if (at) throw new ApiError('validation', [{ loc: ['body', ...at], msg: tooDeepMessage, type: 'value_error' }]);
@@ -132,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
     { path: 'bash', router: bashRouter(bash, state), docs: bashRouteDocs },
     { path: 'file', router: filesRouter(paths, state, metrics, config.maxUploadBytes), docs: fileRouteDocs },
     { path: 'git', router: gitRouter(paths, state), docs: gitRouteDocs },
+    { path: 'auth', router: workspaceSessionRouter(), docs: workspaceSessionDocs },
     ...(deps.apiRouters ?? []),
   ];
   for (const { path, router, docs } of routers) {

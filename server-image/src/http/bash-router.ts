@@ -37,6 +37,18 @@ const SearchQuery = z.object({
 
 const BatchBody = z.array(z.string());
 
+/** A path UUID, dashed or hex (FastAPI's UUID parameter), as its hex form. */
+const CommandIdPath = z.object({
+  command_id: z.string().transform((value, ctx) => {
+    const hex = toHexUuid(value);
+    if (!hex) {
+      ctx.addIssue({ code: 'custom', message: 'Input should be a valid UUID' });
+      return z.NEVER;
+    }
+    return hex;
+  }),
+});
+
 export const bashRouteDocs: RouteDocs = {
   'POST /start_bash_command': { summary: 'Starts a command; answers its BashCommand at once', body: ExecuteBashRequestSchema },
   'POST /execute_bash_command': { summary: 'Runs a command to completion; answers its last BashOutput', body: ExecuteBashRequestSchema },
@@ -44,6 +56,7 @@ export const bashRouteDocs: RouteDocs = {
   'GET /bash_events': { summary: 'Bash events by id (the body is a JSON list of ids); null for unknown ids', body: BatchBody },
   'GET /bash_events/:event_id': { summary: 'One bash event' },
   'DELETE /bash_events': { summary: 'Deletes every bash event' },
+  'POST /bash_commands/:command_id/stop': { summary: 'Stops a running command (SIGTERM, then SIGKILL); success for a finished one, 404 for an unknown one' },
 };
 
 export function bashRouter(bash: BashService, state: ServerState): Router {
@@ -94,6 +107,14 @@ export function bashRouter(bash: BashService, state: ServerState): Router {
 
   router.delete('/bash_events', async (_req, res) => {
     res.json({ cleared_count: await bash.store.clear() });
+  });
+
+  // OpenHands 1.58: idempotent; the Python client's stop_command treats 404 as "already gone".
+  router.post('/bash_commands/:command_id/stop', async (req, res) => {
+    const { command_id } = parseOrThrow(CommandIdPath, req.params, 'path');
+    state.touch();
+    if (!(await bash.stop(command_id)) && !(await bash.store.get(command_id))) throw new ApiError('not_found', 'Not Found');
+    res.json({ success: true });
   });
 
   return router;

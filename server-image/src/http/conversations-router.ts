@@ -1,6 +1,6 @@
-// /api/conversations: the OpenHands conversation and event routes (protocol §3.2–§3.3), their status
-// codes and quirks included: pause, interrupt and DELETE answer 400 (not 404) for an unknown id, PATCH
-// answers 200 `{"success": false}`, create answers 201 or 200 for an existing id, ask_agent 500.
+// /api/conversations: the OpenHands conversation and event routes (protocol §3.2–§3.3), with the status
+// codes of OpenHands 1.58: an unknown id is a 404 everywhere (pause, interrupt, DELETE and PATCH included;
+// `{"detail":"Not Found"}` where FastAPI raises a bare 404), create answers 201 or 200 for an existing id.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ConfirmationPolicyInput, SecretSource } from '@agentworkspace/sdk';
@@ -58,10 +58,11 @@ export function conversationsRouter(service: ConversationService): Router {
     const id = parseOrThrow(z.object({ conversation_id: ConversationIdSchema }), req.params, 'path').conversation_id;
     return service.get(id);
   };
-  /** The quirky routes: an unknown (or malformed) id is a 400. */
-  const conversationOr400 = (req: Request): HostedConversation => {
-    const hosted = service.lookup(String(req.params.conversation_id));
-    if (!hosted) throw new ApiError('bad_request', `Conversation not found: ${String(req.params.conversation_id)}`);
+  /** The routes whose OpenHands 404 has FastAPI's bare detail. */
+  const conversationOr404 = (req: Request, detail = 'Not Found'): HostedConversation => {
+    const id = parseOrThrow(z.object({ conversation_id: ConversationIdSchema }), req.params, 'path').conversation_id;
+    const hosted = service.lookup(id);
+    if (!hosted) throw new ApiError('not_found', detail);
     return hosted;
   };
   const body = (req: Request) => (req.body === undefined ? {} : req.body);
@@ -97,14 +98,12 @@ export function conversationsRouter(service: ConversationService): Router {
 
   router.patch('/:conversation_id', (req, res) => {
     const patch = parseOrThrow(UpdateConversationRequestSchema, body(req), 'body');
-    const hosted = service.lookup(String(req.params.conversation_id));
-    if (!hosted) return void res.json({ success: false });
-    service.update(hosted, patch);
+    service.update(conversationOr404(req), patch);
     res.json(SUCCESS);
   });
 
   router.delete('/:conversation_id', async (req, res) => {
-    await service.delete(conversationOr400(req));
+    await service.delete(conversationOr404(req));
     res.json(SUCCESS);
   });
 
@@ -118,12 +117,12 @@ export function conversationsRouter(service: ConversationService): Router {
   });
 
   router.post('/:conversation_id/pause', async (req, res) => {
-    await service.pause(conversationOr400(req));
+    await service.pause(conversationOr404(req));
     res.json(SUCCESS);
   });
 
   router.post('/:conversation_id/interrupt', async (req, res) => {
-    await service.interrupt(conversationOr400(req));
+    await service.interrupt(conversationOr404(req));
     res.json(SUCCESS);
   });
 
@@ -150,9 +149,7 @@ export function conversationsRouter(service: ConversationService): Router {
 
   router.post('/:conversation_id/ask_agent', async (req, res) => {
     const { question } = parseOrThrow(AskAgentRequestSchema, body(req), 'body');
-    const hosted = service.lookup(String(req.params.conversation_id));
-    if (!hosted) throw new ApiError('internal', `Conversation not found: ${String(req.params.conversation_id)}`);
-    res.json({ response: await service.askAgent(hosted, question) });
+    res.json({ response: await service.askAgent(conversationOr404(req, 'Conversation not found'), question) });
   });
 
   router.post('/:conversation_id/fork', async (req, res) => {
@@ -164,7 +161,7 @@ export function conversationsRouter(service: ConversationService): Router {
   });
 
   router.post('/:conversation_id/condense', async (req, res) => {
-    await service.condense(conversation(req));
+    await service.condense(conversationOr404(req, 'Conversation not found'));
     res.json(SUCCESS);
   });
 

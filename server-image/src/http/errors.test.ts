@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { z } from 'zod';
 import {
-  ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, OperationFailedError, TooLargeError, UnavailableError, ValidationError,
+  ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, OperationFailedError, TooLargeError, TooManyRequestsError, UnavailableError,
+  ValidationError,
 } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseOrThrow } from '../validation.js';
@@ -33,6 +34,7 @@ describe('error handling', () => {
     const domain: Record<string, Error> = {
       'not-found': new NotFoundError('Conversation not found: x'), conflict: new ConflictError('taken'), invalid: new InvalidRequestError('no'),
       forbidden: new ForbiddenError('outside'), 'too-large': new TooLargeError('big'), unavailable: new UnavailableError('busy', 5),
+      'too-many': new TooManyRequestsError('at most 1', 5),
       validation: new ValidationError([{ loc: ['body', 'x'], msg: 'Field required', type: 'missing' }]),
     };
     app.get('/domain/:kind', (req) => {
@@ -52,7 +54,7 @@ describe('error handling', () => {
 
   it('maps every code to one status', () => {
     expect(new ApiError('not_found', 'x').status).toBe(404);
-    expect(Object.values(STATUS_BY_CODE)).toEqual([400, 401, 403, 404, 405, 409, 413, 422, 431, 500, 503]);
+    expect(Object.values(STATUS_BY_CODE)).toEqual([400, 401, 403, 404, 405, 409, 413, 422, 429, 431, 500, 503]);
   });
 
   it('renders ApiError as {"detail"} with its status and headers', async () => {
@@ -73,7 +75,7 @@ describe('error handling', () => {
     expect(logs).toContain('secret-path');
   });
 
-  it('maps each domain error by its class to one status, its message the detail', async () => {
+  it('maps each domain error by its class to one status, its message the detail (a 503 in OpenHands\' 5xx shape)', async () => {
     const answer = async (kind: string) => {
       const res = await fetch(`${url}/domain/${kind}`);
       return [res.status, await res.json(), res.headers.get('retry-after')];
@@ -83,7 +85,9 @@ describe('error handling', () => {
     expect(await answer('invalid')).toEqual([400, { detail: 'no' }, null]);
     expect(await answer('forbidden')).toEqual([403, { detail: 'outside' }, null]);
     expect(await answer('too-large')).toEqual([413, { detail: 'big' }, null]);
-    expect(await answer('unavailable')).toEqual([503, { detail: 'busy' }, '5']);
+    expect(await answer('too-many')).toEqual([429, { detail: 'at most 1' }, '5']);
+    // OpenHands' shape for a deliberate 5xx other than 500: its message, written for the client, in `exception`
+    expect(await answer('unavailable')).toEqual([503, { detail: 'Internal Server Error', exception: '503: busy' }, '5']);
     expect(await answer('validation')).toEqual([422, { detail: [{ loc: ['body', 'x'], msg: 'Field required', type: 'missing' }] }, null]);
   });
 
@@ -102,18 +106,18 @@ describe('error handling', () => {
     }
   });
 
-  it('reports validation failures as FastAPI does: 422 with loc/msg/type', async () => {
+  it('reports validation failures as FastAPI does: 422 with type/loc/msg/input/ctx', async () => {
     const post = (body: string) => fetch(`${url}/validate`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
     let res = await post('{"count": 9}');
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({ detail: [
-      { loc: ['body', 'name'], msg: 'Field required', type: 'missing' },
-      { loc: ['body', 'count'], msg: expect.any(String), type: 'less_than_equal' },
+      { loc: ['body', 'name'], msg: 'Field required', type: 'missing', input: { count: 9 } },
+      { loc: ['body', 'count'], msg: expect.any(String), type: 'less_than_equal', input: 9, ctx: { le: 3 } },
     ] });
     res = await post(JSON.stringify({ name: 7, count: 2.5 }));
     expect(await res.json()).toEqual({ detail: [
-      { loc: ['body', 'name'], msg: 'Input should be a valid string', type: 'string_type' },
-      { loc: ['body', 'count'], msg: 'Input should be a valid integer, got a number with a fractional part', type: 'int_from_float' },
+      { loc: ['body', 'name'], msg: 'Input should be a valid string', type: 'string_type', input: 7 },
+      { loc: ['body', 'count'], msg: 'Input should be a valid integer, got a number with a fractional part', type: 'int_from_float', input: 2.5 },
     ] });
     res = await post('{oops');
     expect([res.status, await res.json()]).toEqual([422, { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] }]);

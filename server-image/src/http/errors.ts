@@ -1,15 +1,18 @@
 // The HTTP layer's error type and its one code→status table, rendered in the OpenHands error shape:
-// `{"detail": <string|object|list>}`; 422 carries FastAPI's list of `{loc, msg, type}`. The domain's errors
-// (../errors.ts) are mapped here, by class, in one place. Every 500 — a failed operation or anything
-// unexpected — is a bare `{"detail":"Internal Server Error","error_id":…}`: the cause is logged with that id
-// and the request id, never sent.
+// `{"detail": <string|object|list>}`; 422 carries FastAPI's list of `{type, loc, msg, input, ctx?}`
+// (../validation.ts builds it, secrets redacted). The domain's errors (../errors.ts) are mapped here, by class,
+// in one place. Every 500 — a failed operation, an internal ApiError or anything unexpected — is a bare
+// `{"detail":"Internal Server Error","error_id":…}`: the cause is logged with that id and the request id, never
+// sent. Any other deliberate status of 500 or more (503: shutting down, not yet initialized) is rendered as
+// OpenHands renders an HTTPException of 500 or more, `{"detail":"Internal Server Error","exception":"503: …"}`;
+// its text is the message our code wrote for the client (an ApiError's or UnavailableError's), never a cause's.
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   ConflictError, type DomainError, ForbiddenError, InvalidRequestError, NotFoundError, OperationFailedError, TooLargeError,
-  UnavailableError, ValidationError, type ValidationIssue,
+  TooManyRequestsError, UnavailableError, ValidationError, type ValidationIssue,
 } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -22,6 +25,7 @@ export const STATUS_BY_CODE = {
   conflict: 409,
   payload_too_large: 413,
   validation: 422,
+  too_many_requests: 429,
   headers_too_large: 431,
   internal: 500,
   unavailable: 503,
@@ -74,6 +78,7 @@ export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof UnavailableError) {
     return new ApiError('unavailable', err.message, err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(err.retryAfterSeconds) });
   }
+  if (err instanceof TooManyRequestsError) return new ApiError('too_many_requests', err.message, { 'Retry-After': String(err.retryAfterSeconds) });
   for (const [cls, code] of CODE_BY_CLASS) if (err instanceof cls) return new ApiError(code, err.message);
   // The router's decoding of a path parameter (`/api/conversations/%zz`).
   if (err instanceof URIError) return new ApiError('bad_request', 'Malformed percent-encoding in the URL path');
@@ -85,7 +90,10 @@ export function toApiError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** Final error middleware: the status from `toApiError`; a 500 says only that, with an id to find the log line. */
+/**
+ * Final error middleware: the status from `toApiError`; a 500 says only that, with an id to find the log line;
+ * another 5xx (503) is OpenHands' `{"detail":"Internal Server Error","exception":"<status>: <detail>"}`.
+ */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     const error = toApiError(err);
@@ -100,7 +108,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (error.status >= 500) log.error({ code: error.code, reqId: res.locals.reqId }, error.message);
+    if (error.status >= 500) {
+      log.error({ code: error.code, reqId: res.locals.reqId }, error.message);
+      // OpenHands' handler for an HTTPException of 500 or more; only a string detail (written for the client) is shown.
+      const said = typeof error.detail === 'string' ? error.detail : STATUS_CODES[error.status] ?? '';
+      return void res.status(error.status).set(error.headers).json({ detail: 'Internal Server Error', exception: `${error.status}: ${said}` });
+    }
     res.status(error.status).set(error.headers).json({ detail: error.detail });
   };
 }

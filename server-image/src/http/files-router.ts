@@ -35,7 +35,7 @@ const ArchiveQuery = z.object({
 });
 
 export const fileRouteDocs: RouteDocs = {
-  'POST /upload': { summary: 'Stores the multipart field `file` at `path` (parents created)', query: PathQuerySchema },
+  'POST /upload': { summary: 'Stores the multipart field `file` at `path` (parents created): {success, file_size}', query: PathQuerySchema },
   'GET /download': { summary: 'The file at `path`, as application/octet-stream', query: PathQuerySchema },
   'POST /create_directory': { summary: 'Creates the directory `path` and its parents', query: PathQuerySchema },
   'GET /home': { summary: "The server user's home, its top-level directories, /", query: HomeQuery },
@@ -83,8 +83,8 @@ export function filesRouter(paths: PathPolicy, state: ServerState, metrics: Metr
   router.post('/upload', async (req, res) => {
     const target = await paths.fromQuery(req.query);
     state.touch();
-    await receiveUpload(req, target, paths, { maxBytes: maxUploadBytes, onBytes: (n) => metrics.bytesMoved.inc({ direction: 'upload' }, n) });
-    res.json({ success: true });
+    const fileSize = await receiveUpload(req, target, paths, { maxBytes: maxUploadBytes, onBytes: (n) => metrics.bytesMoved.inc({ direction: 'upload' }, n) });
+    res.json({ success: true, file_size: fileSize });
   });
 
   router.get('/download', async (req, res) => {

@@ -4,8 +4,29 @@ import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 import type { RouteDocs } from './openapi.js';
 
-/** The OpenHands agent-server API version this server implements (openhands-protocol.md §0). */
-const OPENHANDS_API_VERSION = '1.43.1';
+/** The OpenHands agent-server release whose API this server implements (checklist: server-image/README.md). */
+export const OPENHANDS_API_VERSION = '1.58.2';
+
+/**
+ * The capabilities OpenHands 1.58.2 advertises (server_details_router.py), each with whether this server implements
+ * what it promises. Clients pick code paths by them, so only the implemented ones are listed in /server_info.
+ */
+export const OPENHANDS_CAPABILITIES: Readonly<Record<string, boolean>> = {
+  conversation_runtime_routes_v1: true, // /api/conversations/{id}/{bash,file,git}/…, confined to its workspace (no vscode)
+  profile_secret_scope_v1: false, // LLM/agent profiles (/api/profiles): not implemented
+  profile_persona_v1: false,
+  credential_binding_v1: false, // credential bindings and their readiness/activation: not implemented
+  credential_binding_readiness_probe_v1: false,
+  credential_binding_activation_guard_v1: false,
+  idempotent_conversation_create_v1: true, // concurrent creates of one id: one 201, the others 200 with the same info
+  tool_catalog_v1: false, // /api/tools catalog: not implemented
+  agent_profile_draft_materialize_v1: false,
+  agent_launch_pipeline_v1: false,
+  profile_public_skills_v1: false,
+  skill_catalog_v1: false, // /api/skills: not implemented
+};
+
+const CAPABILITIES = Object.entries(OPENHANDS_CAPABILITIES).filter(([, implemented]) => implemented).map(([name]) => name);
 
 export const SERVER_TITLE = 'AgentWorkspace Agent Server';
 
@@ -46,7 +67,10 @@ export function serverInfo(src: ServerInfoSource): Record<string, unknown> {
     python_version: `node ${process.version}`,
     usable_tools: src.usableTools(),
     runtime_idle_timeout_seconds: idle,
-    capabilities: [],
+    conversation_runtime: 'local',
+    available_conversation_runtimes: [],
+    capabilities: CAPABILITIES,
+    app_backend_ingress_url: null,
     max_foreground_terminal_timeout_seconds: idle === null ? null : idle * 0.9,
     docs: '/docs',
     redoc: '/redoc',
