@@ -3,7 +3,6 @@
 // ever printed for correct behaviour; none judges a duration.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
