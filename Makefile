@@ -67,7 +67,15 @@ images: image ## Build the agent-server and the operator image (localhost/agentw
 
 .PHONY: cluster-up cluster-down image images
 
-bench: ## Run the benchmarks (prints figures)
-	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server.bench.ts
+bench: bench-server bench-operator ## Run the benchmarks: the server beside the OS floor, the operator on the local cluster
 
-.PHONY: bench
+bench-server: ## The agent server beside the OS floor (prints a table, writes bench/results/server.*)
+	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server/main.ts
+
+bench-compare: ## The agent server beside the OS floor and the official OpenHands server 1.58.2 (sets up its Python root)
+	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server/main.ts --compare
+
+bench-operator: ## The operator on its own local cluster: phases, 50 at once, 1,000 on kwok, idle with 1,000 suspended
+	@source scripts/lib.sh && ensure_node_modules >/dev/null && bash "$$ROOT/bench/operator/run.sh"
+
+.PHONY: bench bench-server bench-compare bench-operator

@@ -9,7 +9,7 @@ import { Controller } from './controller/controller.js';
 import { kubeInformers } from './controller/informer.js';
 import { LeaderElector } from './controller/leader.js';
 import { portOf, startHealthServer } from './health.js';
-import { KubeClient } from './kube/client.js';
+import { KubeClient, resourceOf } from './kube/client.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 
@@ -28,8 +28,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const kubeConfig = new KubeConfig();
   if (config.KUBECONFIG) kubeConfig.loadFromFile(config.KUBECONFIG);
   else kubeConfig.loadFromDefault();
-  const client = new KubeClient(kubeConfig);
   const metrics = createMetrics();
+  const client = new KubeClient(kubeConfig, (verb, path) => metrics.apiRequests.inc({ verb, resource: resourceOf(path) }));
   const controller = new Controller({
     informers: kubeInformers(kubeConfig, client, log),
     client,

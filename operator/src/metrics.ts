@@ -10,6 +10,7 @@ export interface Metrics {
   workspacesByReason: Gauge<'reason' | 'ready'>;
   timeToReady: Histogram;
   isLeader: Gauge;
+  apiRequests: Counter<'verb' | 'resource'>;
 }
 
 export function createMetrics(): Metrics {
@@ -30,5 +31,9 @@ export function createMetrics(): Metrics {
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600], registers: [registry],
     }),
     isLeader: new Gauge({ name: 'agentworkspace_leader', help: '1 while this replica holds the leader Lease.', registers: [registry] }),
+    apiRequests: new Counter({
+      name: 'agentworkspace_kube_requests_total', help: 'Requests to the API server (not counting watches) by verb and resource.',
+      labelNames: ['verb', 'resource'], registers: [registry],
+    }),
   };
 }

@@ -7,7 +7,7 @@
 #   bridge      aw<N>        in the node netns, 10.244.<N>.1/24: the pods' gateway
 #   uplink      aw<N>-host (host) <-> uplink (node netns), 10.245.<N>.1/30 <-> 10.245.<N>.2/30
 #   pods        netns aw<N>-p-<pod uid> (made by the node agent), a veth into the bridge, 10.244.<N>.2–254
-#   Services    10.96.<N>.0/24 (kubernetes = .1, kube-dns = .10), routed by the host into the node netns
+#   Services    10.96.<N>.0/24 or CLUSTER_SERVICE_CIDR (kubernetes = .1, kube-dns = .10), routed by the host into the node netns
 #   host lo     10.0.2.2 from pods and the node netns: DNAT'ed to 127.0.0.1 by the host on aw<N>-host only
 #               (route_localnet on that interface), the address slirp4netns pods used, so it stays valid
 #
@@ -30,9 +30,13 @@ HOST_IF=aw$N-host
 POD_NETNS_PREFIX=aw$N-p-
 POD_CIDR=10.244.$N.0/24
 POD_GATEWAY=10.244.$N.1
-SERVICE_CIDR=10.96.$N.0/24
-KUBERNETES_SVC_IP=10.96.$N.1
-DNS_SVC_IP=10.96.$N.10
+# CLUSTER_SERVICE_CIDR (a.b.c.0/len) replaces the /24 when a cluster needs more than 253 Services (the operator
+# benchmark's 1,000 workspaces each have one); kubernetes is still .1 and kube-dns .10 of it.
+SERVICE_CIDR=${CLUSTER_SERVICE_CIDR:-10.96.$N.0/24}
+[[ $SERVICE_CIDR =~ ^([0-9]+\.[0-9]+\.[0-9]+\.)0/([0-9]+)$ ]] && [ "${BASH_REMATCH[2]}" -ge 12 ] && [ "${BASH_REMATCH[2]}" -le 24 ] \
+  || { echo "network: CLUSTER_SERVICE_CIDR must be a.b.c.0/12–24 (got $SERVICE_CIDR)" >&2; exit 2; }
+KUBERNETES_SVC_IP=${BASH_REMATCH[1]}1
+DNS_SVC_IP=${BASH_REMATCH[1]}10
 HOST_LINK_IP=10.245.$N.1
 NODE_LINK_IP=10.245.$N.2
 HOST_LOOPBACK_FROM_POD=10.0.2.2
@@ -79,7 +83,7 @@ up() {
   if ! [ -f "$MARKER" ] && { netns_exists "$NODE_NS" || ip link show "$HOST_IF" >/dev/null 2>&1; }; then
     die "netns $NODE_NS or interface $HOST_IF exists but no cluster owns it ($MARKER missing); remove it or set CLUSTER_NET_INDEX"
   fi
-  if ip route show | grep -v "dev $HOST_IF" | grep -qE "^(10\.244\.$N\.0/24|10\.96\.$N\.0/24|10\.245\.$N\.0/30) "; then
+  if ip route show | grep -v "dev $HOST_IF" | grep -qE "^(10\.244\.$N\.0/24|${SERVICE_CIDR//./\\.}|10\.245\.$N\.0/30) "; then
     die "the host already routes $POD_CIDR, $SERVICE_CIDR or 10.245.$N.0/30 elsewhere; set CLUSTER_NET_INDEX to another value"
   fi
   echo "$OWNER" > "$MARKER"

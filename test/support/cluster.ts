@@ -32,15 +32,17 @@ export const TESTAPP_IMAGE = `localhost/agentworkspace/testapp:${createHash('sha
 export const NODE_NAME = process.env.CLUSTER_NODE_NAME ?? 'agentworkspace-node';
 /** The local cluster's network index (cluster.sh's CLUSTER_NET_INDEX), from which its ranges derive. */
 export const NET_INDEX = Number(process.env.CLUSTER_NET_INDEX ?? '0');
+/** The Service range's first three octets: CLUSTER_SERVICE_CIDR's (a.b.c.0/len) when set, as network.sh. */
+const SERVICE_PREFIX = /^(\d+\.\d+\.\d+\.)0\/\d+$/.exec(process.env.CLUSTER_SERVICE_CIDR ?? '')?.[1] ?? `10.96.${NET_INDEX}.`;
 /** The local cluster's addresses (test/cluster/network.sh). */
 export const NETWORK = {
   /** Pod addresses: 10.244.<N>.2–254. */
   podCidr: `10.244.${NET_INDEX}.0/24`,
   podPrefix: `10.244.${NET_INDEX}.`,
-  /** Service ClusterIPs: 10.96.<N>.0/24; the kubernetes Service is .1, kube-dns .10. */
-  servicePrefix: `10.96.${NET_INDEX}.`,
-  kubernetesServiceIP: `10.96.${NET_INDEX}.1`,
-  dnsServiceIP: `10.96.${NET_INDEX}.10`,
+  /** Service ClusterIPs: 10.96.<N>.0/24 (or CLUSTER_SERVICE_CIDR); the kubernetes Service is .1, kube-dns .10. */
+  servicePrefix: SERVICE_PREFIX,
+  kubernetesServiceIP: `${SERVICE_PREFIX}1`,
+  dnsServiceIP: `${SERVICE_PREFIX}10`,
   /** Where pods reach a service listening on the host's 127.0.0.1 (any port). */
   hostLoopback: '10.0.2.2',
 };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { pathOf, resourcePath } from './client.js';
+import { pathOf, resourceOf, resourcePath } from './client.js';
 
 describe('resourcePath', () => {
   it.each([
@@ -19,5 +19,17 @@ describe('resourcePath', () => {
 
   it('pathOf adds a subresource', () => {
     expect(pathOf({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' } }, 'status')).toBe('/api/v1/namespaces/ns/pods/p/status');
+  });
+});
+
+describe('resourceOf', () => {
+  it.each([
+    ['/api/v1/namespaces/ns/pods/p', 'pods'],
+    ['/api/v1/pods', 'pods'],
+    ['/api/v1/namespaces/ns', 'namespaces'],
+    ['/apis/agentworkspace.dev/v1alpha1/namespaces/ns/agentworkspaces/w/status', 'agentworkspaces/status'],
+    ['/apis/coordination.k8s.io/v1/namespaces/default/leases', 'leases'],
+  ])('%s → %s', (path, resource) => {
+    expect(resourceOf(path)).toBe(resource);
   });
 });

@@ -78,14 +78,23 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>;
 }
 
+/** The resource a request path names (`pods`, `agentworkspaces/status`, `namespaces`), for counting requests. */
+export function resourceOf(path: string): string {
+  const rest = path.replace(/^\/api\/v1\/|^\/apis\/[^/]+\/[^/]+\//, '').split('/');
+  const parts = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  return parts.length > 2 ? `${parts[0]}/${parts[2]}` : (parts[0] ?? '');
+}
+
 export class KubeClient {
-  constructor(readonly kubeConfig: KubeConfig) {}
+  /** `onRequest` sees each request as it is sent (the operator counts them in its metrics). */
+  constructor(readonly kubeConfig: KubeConfig, private readonly onRequest?: (method: string, path: string) => void) {}
 
   /** One API request; JSON in and out; throws {@link KubeApiError} on a non-2xx status. */
   async request<T = KubeObject>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const server = this.kubeConfig.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');
     const url = new URL(server.replace(/\/$/, '') + path);
+    this.onRequest?.(method, path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const ctx = new RequestContext(url.toString(), HttpMethod[method]);
     await this.kubeConfig.applySecurityAuthentication(ctx);
