@@ -13,6 +13,7 @@
 #   DEMO_KUBECONFIG=FILE   use that cluster; DEMO_OPERATOR_IMAGE / DEMO_SERVER_IMAGE must be pullable there
 #   DEMO_NAMESPACE=NS      the namespace of the release and the workspace (default agentworkspace-demo)
 #   DEMO_KEEP=1            keep the workspace, the release, the namespace and the local cluster
+#   DEMO_VALUES=FILE       an extra Helm values file for the operator's chart
 #   DEMO_SKIP_SETUP=1      skip scripts/setup.sh (the tests, which have set up already)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -118,7 +119,7 @@ tag=${OPERATOR_IMAGE##*:}; repo=${OPERATOR_IMAGE%:*}
 [ "$repo" = "$OPERATOR_IMAGE" ] && tag=latest
 "$HELM" upgrade --install "$RELEASE" charts/agentworkspace-operator -n "$NS" --wait --timeout 5m \
   --set image.repository="$repo" --set image.tag="$tag" --set serverImage="$SERVER_IMAGE" \
-  --set "watchNamespaces={$NS}" --set replicaCount=1
+  --set "watchNamespaces={$NS}" --set replicaCount=1 ${DEMO_VALUES:+-f "$DEMO_VALUES"}
 phase_end
 
 if [ -z "${LLM_MODEL:-}" ]; then
