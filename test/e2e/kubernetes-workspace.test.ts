@@ -109,7 +109,7 @@ describe('KubernetesWorkspace', () => {
         return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
       }, 'the example pod to finish', 300_000);
       const logs = await core.readNamespacedPodLog({ name: 'example', namespace, container: 'example' });
-      expect({ phase: pod.status?.phase, logs }).toMatchObject({ phase: 'Succeeded' });
+      if (pod.status?.phase !== 'Succeeded') throw new Error(`the example pod ended ${pod.status?.phase}, expected Succeeded; its log:\n${logs}\nits status: ${JSON.stringify(pod.status?.containerStatuses)}`);
       const result = JSON.parse(logs.trim().split('\n').at(-1)!) as { status: string; lines: string; kinds: string[]; via: string; url: string; workspace: string };
       expect(result).toMatchObject({ status: 'finished', lines: '1', via: 'direct' });
       const name = result.workspace.split('/')[1]!;
