@@ -47,9 +47,9 @@ crds: ## Regenerate crds/ from the zod schema in operator/src/api (and copy it i
 	@$(MAKE) -s chart-files
 
 CHART := charts/agentworkspace-operator
-chart-files: ## Copy crds/ and operator/rbac.yaml into the Helm chart (a unit test keeps them byte-identical)
-	@rm -f $(CHART)/crds/*.yaml && cp crds/*.yaml $(CHART)/crds/ && cp operator/rbac.yaml $(CHART)/files/rbac.yaml
-	@echo "copied crds/*.yaml and operator/rbac.yaml into $(CHART)"
+chart-files: ## Copy crds/, operator/rbac.yaml and rbac-warm-pools.yaml into the Helm chart (a unit test keeps them byte-identical)
+	@rm -f $(CHART)/crds/*.yaml && cp crds/*.yaml $(CHART)/crds/ && cp operator/rbac.yaml operator/rbac-warm-pools.yaml $(CHART)/files/
+	@echo "copied crds/*.yaml, operator/rbac.yaml and operator/rbac-warm-pools.yaml into $(CHART)"
 
 .PHONY: help setup build demo demo-server test test-under-load unit integration cluster-test e2e lint crds chart-files
 
@@ -67,7 +67,7 @@ images: image ## Build the agent-server and the operator image (localhost/agentw
 
 .PHONY: cluster-up cluster-down image images
 
-bench: bench-server bench-operator ## Run the benchmarks: the server beside the OS floor, the operator on the local cluster
+bench: bench-server bench-operator bench-pool ## Run the benchmarks: the server beside the OS floor, the operator and warm pools on the local cluster
 
 bench-server: ## The agent server beside the OS floor (prints a table, writes bench/results/server.*)
 	@source scripts/lib.sh && ensure_node_modules >/dev/null && cd "$$ROOT" && tsx bench/server/main.ts
@@ -78,4 +78,7 @@ bench-compare: ## The agent server beside the OS floor and the official OpenHand
 bench-operator: ## The operator on its own local cluster: phases, 50 at once, 1,000 on kwok, idle with 1,000 suspended
 	@source scripts/lib.sh && ensure_node_modules >/dev/null && bash "$$ROOT/bench/operator/run.sh"
 
-.PHONY: bench bench-server bench-compare bench-operator
+bench-pool: ## Warm pools on the operator's local cluster: claim → Ready and → first command beside cold apply, 20 claims at once
+	@source scripts/lib.sh && ensure_node_modules >/dev/null && bash "$$ROOT/bench/operator/run.sh" pool.ts
+
+.PHONY: bench bench-server bench-compare bench-operator bench-pool

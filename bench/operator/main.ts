@@ -17,6 +17,8 @@ import { describeMachine, sampleLoad } from '../lib/machine.js';
 import { writeResults } from '../lib/results.js';
 import { median, ms, percentile } from '../lib/stats.js';
 import { onKwokNodes, startKwok, type Kwok } from './kwok.js';
+import { onCleanup, runBench } from '../lib/run-bench.js';
+import { until } from '../lib/until.js';
 
 const SINGLES = Number(process.env.BENCH_SINGLES ?? 20);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
@@ -31,7 +33,6 @@ const MiB = 1024 * 1024;
 const CHILD_SELECTOR = 'app.kubernetes.io/managed-by=agent-workspace-operator';
 
 const raw: Record<string, unknown> = {};
-const cleanups: Array<() => Promise<unknown>> = [];
 
 function workspace(namespace: string, name: string, spec: Record<string, unknown> = {}): Workspace {
   return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };
@@ -65,15 +66,6 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unkno
   }));
 }
 
-async function until<T>(what: string, timeoutMs: number, intervalMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 async function childrenLeft(client: KubeClient, namespace: string): Promise<number> {
   let left = 0;
@@ -165,7 +157,7 @@ async function idle(op: OperatorProcess): Promise<{ rssMiB: number; cpuPercent: 
 
 async function freshOperator(kubeconfig: string, namespace: string): Promise<OperatorProcess> {
   const op = startOperator({ kubeconfig, namespaces: [namespace], env: { LOG_LEVEL: 'info' } });
-  cleanups.push(() => op.stop());
+  onCleanup(() => op.stop());
   await op.healthPort();
   await until('the operator to lead and sync', 60_000, 200, async () => ((await op.metric('agentworkspace_leader')) === 1 ? true : undefined));
   return op;
@@ -175,7 +167,7 @@ const p = (values: number[]) => `${ms(percentile(values, 50))} / ${ms(percentile
 
 async function singles(client: KubeClient, kubeconfig: string, rows: string[][]): Promise<void> {
   const ns = await createNamespace(client, 'bench-single');
-  cleanups.push(ns.remove);
+  onCleanup(ns.remove);
   const op = await freshOperator(kubeconfig, ns.name);
   const runs: Single[] = [];
   await single(client, op, ns.name, 'warm-up'); // the operator's JIT, the node's first start of the image
@@ -205,7 +197,7 @@ function batchRows(rows: string[][], label: string, b: Batch): void {
 
 async function batchOnNode(client: KubeClient, kubeconfig: string, rows: string[][]): Promise<void> {
   const ns = await createNamespace(client, 'bench-batch');
-  cleanups.push(ns.remove);
+  onCleanup(ns.remove);
   const op = await freshOperator(kubeconfig, ns.name);
   const b = await batch(client, op, ns.name, 'batch', BATCH, {}, isReady, true);
   raw.batch = b;
@@ -223,9 +215,9 @@ async function onKwok(client: KubeClient, kubeconfig: string, rows: string[][], 
     notes.push(`kwok did not start, so the ${KWOK_WORKSPACES}-workspace figures are missing: ${String(err).slice(0, 300)}`);
     return;
   }
-  cleanups.push(() => kwok.stop());
+  onCleanup(() => kwok.stop());
   const ns = await createNamespace(client, 'bench-kwok');
-  cleanups.push(ns.remove);
+  onCleanup(ns.remove);
   const op = await freshOperator(kubeconfig, ns.name);
   const k = await batch(client, op, ns.name, 'kwok', KWOK_WORKSPACES, onKwokNodes, isReady, true);
   raw.kwok = k;
@@ -238,7 +230,7 @@ async function onKwok(client: KubeClient, kubeconfig: string, rows: string[][], 
 
 async function suspendedIdle(client: KubeClient, kubeconfig: string, rows: string[][]): Promise<void> {
   const ns = await createNamespace(client, 'bench-suspended');
-  cleanups.push(ns.remove);
+  onCleanup(ns.remove);
   const op = await freshOperator(kubeconfig, ns.name);
   const empty = await idle(op);
   const isSuspended = (w: Workspace) => readyOf(w)?.reason === 'Suspended' && w.status?.observedGeneration === w.metadata?.generation;
@@ -285,13 +277,4 @@ async function main(): Promise<void> {
   }, machine, raw);
 }
 
-async function cleanup(): Promise<void> {
-  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-  cleanups.length = 0;
-}
-
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-main().finally(cleanup).then(() => process.exit(0), (err: unknown) => {
-  console.error(`operator bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(1);
-});
+runBench('operator bench', main);

@@ -59,6 +59,14 @@ export function startSpawner(): Spawner {
   };
 }
 
+/** curl with `args` until it exits 0: ms. */
+export function timedCurl(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    execFile('curl', ['--silent', '--show-error', '--fail', ...args], (err, _out, stderr) => (err ? reject(new Error(`curl: ${stderr || err.message}`)) : resolve(performance.now() - t0)));
+  });
+}
+
 /** `cp src dst`: ms. */
 export function copyFile(src: string, dst: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,9 +75,21 @@ export function copyFile(src: string, dst: string): Promise<number> {
   });
 }
 
+// Also the transfer ceiling of node:http itself: POST /upload?path= writes the raw body (no multipart) to the file,
+// GET /download?path= streams the file, each the idiomatic way (pipeline with a file stream).
 const BARE_SERVER = `
 const http = require('node:http');
+const fs = require('node:fs');
+const { pipeline } = require('node:stream');
 const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const path = url.searchParams.get('path');
+  const failed = (err) => { if (err) res.destroy(err); };
+  if (url.pathname === '/upload') return pipeline(req, fs.createWriteStream(path), (err) => (err ? failed(err) : res.end('{"success":true}')));
+  if (url.pathname === '/download') {
+    res.writeHead(200, { 'content-length': fs.statSync(path).size });
+    return pipeline(fs.createReadStream(path), res, failed);
+  }
   const body = '{"status":"ok"}';
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
 });

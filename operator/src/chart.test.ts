@@ -22,11 +22,13 @@ describe('the Helm chart', () => {
 
   it(`renders operator/rbac.yaml's rules: files/rbac.yaml is byte-identical and no template writes rules of its own (${FIX})`, () => {
     expect(read(chart, 'files/rbac.yaml')).toBe(read(root, 'operator/rbac.yaml'));
+    expect(read(chart, 'files/rbac-warm-pools.yaml')).toBe(read(root, 'operator/rbac-warm-pools.yaml'));
     const templates = readdirSync(new URL('templates/', chart));
     for (const t of templates) expect({ t, verbs: /^\s*(-\s*)?verbs:/m.test(read(chart, `templates/${t}`)) }).toEqual({ t, verbs: false });
     const rbac = read(chart, 'templates/rbac.yaml');
     expect(rbac).toContain('include "agentworkspace-operator.rules"');
     expect(read(chart, 'templates/_helpers.tpl')).toContain('.Files.Get "files/rbac.yaml"');
+    expect(read(chart, 'templates/_helpers.tpl')).toContain('.Files.Get "files/rbac-warm-pools.yaml"');
     // The Lease rules the namespaced mode grants in the release namespace exist in the source.
     const rules = (parse(read(root, 'operator/rbac.yaml')) as { rules: Array<{ apiGroups: string[]; resources: string[] }> }).rules;
     expect(rules.some((r) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases'))).toBe(true);

@@ -63,14 +63,22 @@ const CLUSTER_SCOPED: Record<string, string> = {
   'v1/Namespace': '/api/v1/namespaces',
   'node.k8s.io/v1/RuntimeClass': '/apis/node.k8s.io/v1/runtimeclasses',
   'apiextensions.k8s.io/v1/CustomResourceDefinition': '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings',
 };
-const NAMESPACED_EXTRA: Record<string, string> = { 'v1/ServiceAccount': 'serviceaccounts', 'v1/ConfigMap': 'configmaps' };
+const NAMESPACED_EXTRA: Record<string, [string, string]> = {
+  'v1/ServiceAccount': ['/api/v1', 'serviceaccounts'],
+  'v1/ConfigMap': ['/api/v1', 'configmaps'],
+  'rbac.authorization.k8s.io/v1/Role': ['/apis/rbac.authorization.k8s.io/v1', 'roles'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': ['/apis/rbac.authorization.k8s.io/v1', 'rolebindings'],
+};
 
 /** Collection path of any kind the tests use. */
 export function collectionPath(obj: KubeObject): string {
   const gvk = `${obj.apiVersion}/${obj.kind}`;
   if (CLUSTER_SCOPED[gvk]) return CLUSTER_SCOPED[gvk];
-  if (NAMESPACED_EXTRA[gvk]) return `/api/v1/namespaces/${obj.metadata?.namespace}/${NAMESPACED_EXTRA[gvk]}`;
+  const extra = NAMESPACED_EXTRA[gvk];
+  if (extra) return `${extra[0]}/namespaces/${obj.metadata?.namespace}/${extra[1]}`;
   return resourcePath(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.namespace);
 }
 
@@ -92,34 +100,45 @@ export async function upsert(client: KubeClient, obj: KubeObject): Promise<KubeO
   }
 }
 
-/** Installs the CRD (from crds/) and waits until it is Established. */
+/** Installs the CRDs (from crds/) and waits until they are Established. */
 export async function installCrd(client: KubeClient): Promise<void> {
-  const [crd] = await applyYaml(client, readFileSync(join(ROOT, 'crds/agentworkspaces.agentworkspace.dev.yaml'), 'utf8'));
-  await waitUntil(async () => {
-    const c = await client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd!.metadata!.name}`);
-    return c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
-  }, 'the CRD to be Established');
+  for (const file of ['agentworkspaces.agentworkspace.dev.yaml', 'agentworkspacepools.agentworkspace.dev.yaml']) {
+    const [crd] = await applyYaml(client, readFileSync(join(ROOT, 'crds', file), 'utf8'));
+    await waitUntil(async () => {
+      const c = await client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd!.metadata!.name}`);
+      return c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+    }, `the CRD ${crd!.metadata!.name} to be Established`);
+  }
 }
 
 /**
  * Installs operator/rbac.yaml's ClusterRole, a ServiceAccount and a ClusterRoleBinding, and returns a
  * kubeconfig that impersonates that ServiceAccount (so the operator has exactly those permissions).
  */
-export async function installOperatorRbac(client: KubeClient, serviceAccount = OPERATOR_SA): Promise<string> {
+export async function installOperatorRbac(client: KubeClient, serviceAccount = OPERATOR_SA, options: { warmPools?: boolean } = {}): Promise<string> {
   await upsert(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
   await upsert(client, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace: OPERATOR_NAMESPACE } });
-  const [role] = await applyYaml(client, readFileSync(join(ROOT, 'operator/rbac.yaml'), 'utf8'));
-  await upsert(client, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: serviceAccount },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role!.metadata!.name },
-    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: OPERATOR_NAMESPACE }],
-  } as KubeObject);
+  // With warmPools, operator/rbac-warm-pools.yaml's rules too (the chart's warmPools.enabled), bound by a second binding.
+  const files = ['operator/rbac.yaml', ...(options.warmPools ? ['operator/rbac-warm-pools.yaml'] : [])];
+  for (const [i, file] of files.entries()) {
+    const [role] = await applyYaml(client, readFileSync(join(ROOT, file), 'utf8'));
+    await upsert(client, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: i === 0 ? serviceAccount : `${serviceAccount}-warm-pools` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role!.metadata!.name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: OPERATOR_NAMESPACE }],
+    } as KubeObject);
+  }
+  return impersonatingKubeconfig(OPERATOR_NAMESPACE, serviceAccount);
+}
+
+/** A kubeconfig file whose user is the admin impersonating `system:serviceaccount:<namespace>:<serviceAccount>`. */
+export function impersonatingKubeconfig(namespace: string, serviceAccount: string): string {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const exported = JSON.parse(kc.exportConfig()) as { users: Array<{ name: string; user: Record<string, unknown> }> };
-  for (const u of exported.users) u.user.as = `system:serviceaccount:${OPERATOR_NAMESPACE}:${serviceAccount}`;
+  for (const u of exported.users) u.user.as = `system:serviceaccount:${namespace}:${serviceAccount}`;
   const file = join(mkdtempSync(join(tmpdir(), 'aw-operator-')), 'kubeconfig');
   writeFileSync(file, stringify(exported), { mode: 0o600 });
   return file;

@@ -10,6 +10,8 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 const int = (min: number) => z.coerce.number().int().min(min);
+/** A Kubernetes quantity ("500m", "2", "12Gi"). */
+const quantity = z.string().regex(/^([0-9]+(\.[0-9]*)?|\.[0-9]+)([numkKMGTPE]i?|[eE][+-]?[0-9]+)?$/, 'must be a Kubernetes quantity such as 500m, 2 or 12Gi');
 
 export const Config = z.object({
   KUBECONFIG: z.string().min(1).optional().describe('kubeconfig file (flag --kubeconfig). Default: in-cluster config, else ~/.kube/config.'),
@@ -24,6 +26,10 @@ export const Config = z.object({
   CLUSTER_DOMAIN: z.string().min(1).default('cluster.local').describe('DNS suffix in status.url. Default: cluster.local.'),
   POD_TERMINATION_GRACE_SECONDS: int(1).default(60).describe('SIGTERM grace of server pods, for persisting conversations. Default: 60.'),
   POD_RUN_AS_USER: int(1).default(10001).describe('Non-root UID/GID of the server container. Default: 10001.'),
+  POD_CPU_LIMIT: quantity.default('2').describe('limits.cpu of a workspace container whose spec.resources sets none (the request, when higher). Default: 2.'),
+  POD_EPHEMERAL_STORAGE_LIMIT: quantity.default('12Gi').describe('limits.ephemeral-storage of a workspace container whose spec.resources sets none (the request, when higher). Default: 12Gi.'),
+  WORKSPACE_SIZE: quantity.default('10Gi').describe('/workspace when spec.storage.size is absent: the PVC size or the emptyDir sizeLimit. Default: 10Gi.'),
+  POD_TMP_SIZE: quantity.default('1Gi').describe('sizeLimit of the /tmp emptyDir when spec.tmpSize is absent. Default: 1Gi.'),
   LEADER_ELECT: bool.default(true).describe('Elect a leader on a Lease before reconciling (flag --leader-elect). Default: true.'),
   LEADER_ELECTION_NAMESPACE: z.string().min(1).default('default').describe('Namespace of the Lease (flag --leader-election-namespace). Default: default.'),
   LEADER_ELECTION_NAME: z.string().min(1).default('agent-workspace-operator').describe('Name of the Lease. Default: agent-workspace-operator.'),

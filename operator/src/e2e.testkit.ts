@@ -27,7 +27,7 @@ export interface OperatorInNamespace {
  */
 export function useOperatorInNamespace(
   prefix: string,
-  options: { serviceAccount?: string; env?: Record<string, string>; waitForHealth?: boolean; kill?: boolean } = {},
+  options: { serviceAccount?: string; env?: Record<string, string>; waitForHealth?: boolean; kill?: boolean; warmPools?: boolean } = {},
 ): OperatorInNamespace {
   let client: KubeClient | undefined;
   let ns: { name: string; remove: () => Promise<void> } | undefined;
@@ -36,7 +36,7 @@ export function useOperatorInNamespace(
   beforeAll(async () => {
     client = await setUpCluster();
     await installCrd(client);
-    kubeconfig = await installOperatorRbac(client, options.serviceAccount);
+    kubeconfig = await installOperatorRbac(client, options.serviceAccount, { warmPools: options.warmPools === true });
     ns = await createNamespace(client, prefix);
     operator = startOperator({ kubeconfig, namespaces: [ns.name], ...(options.env ? { env: options.env } : {}) });
     if (options.waitForHealth !== false) await operator.healthPort();

@@ -40,6 +40,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       clusterDomain: config.CLUSTER_DOMAIN,
       terminationGracePeriodSeconds: config.POD_TERMINATION_GRACE_SECONDS,
       runAsUser: config.POD_RUN_AS_USER,
+      podLimits: { cpu: config.POD_CPU_LIMIT, ephemeralStorage: config.POD_EPHEMERAL_STORAGE_LIMIT, workspaceSize: config.WORKSPACE_SIZE, tmpSize: config.POD_TMP_SIZE },
     },
     namespaces: config.WATCH_NAMESPACES,
     workers: config.WORKERS,

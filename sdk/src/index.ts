@@ -23,6 +23,7 @@ export type { SecretSource } from './conversation/secrets.js';
 // Agent
 export { Agent } from './agent/agent.js';
 export type { StepContext } from './agent/agent.js';
+export type { StreamProgress } from './agent/stream-slot.js';
 export {
   AgentSpecSchema, AgentSpecError, parseAgentSpec, redactAgentSpec, effectiveToolSpecs,
   CondenserSpecSchema, LLMSummarizingCondenserSchema, NoOpCondenserSchema, ToolSpecSchema,
@@ -75,7 +76,9 @@ export { CondensationSummaryEventSchema } from './events/condensation-summary-ev
 export type { CondensationSummaryEvent } from './events/condensation-summary-event.js';
 
 // Tools
-export type { Tool, ToolRuntime } from './tools/tool.js';
+export type { Tool, ToolHost, ToolRuntime } from './tools/tool.js';
+export { localLauncher } from './process/launcher.js';
+export type { LaunchOptions, LaunchedProcess, ProcessLauncher } from './process/launcher.js';
 export { toLLMTool, toToolDefinition } from './tools/tool.js';
 export { createTools, isKnownTool, KNOWN_TOOL_NAMES } from './tools/registry.js';
 export { ActionSchema, ObservationSchema } from './tools/kinds.js';

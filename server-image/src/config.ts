@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
   conversationsPath: nonEmpty.default('workspace/conversations'),
   /** OH_WORKSPACE_PATH. Default workspace/project. */
   workspacePath: nonEmpty.default('workspace/project'),
+  /** OH_PERSISTENCE_DIR: OpenHands' user-level directory; LLM profiles (`title_llm_profile`) are read from its `profiles/`. Default ~/.openhands. */
+  persistenceDir: nonEmpty.optional(),
   /** OH_BASH_EVENTS_DIR: one JSON file per bash event. Default workspace/bash_events. */
   bashEventsDir: nonEmpty.default('workspace/bash_events'),
   /** OH_BASH_EVENTS_RETENTION_SECONDS: bash event files older than this are deleted (checked every max(60 s, half of it)). Default unset: kept. */
@@ -73,7 +75,10 @@ export const ConfigSchema = z.object({
   conversationIdleTtlSeconds: z.coerce.number().int().positive().default(1200),
   /** AGENT_SERVER_MAX_MESSAGE_BYTES: largest user message content (JSON bytes), so its event fits a 1 MiB frame. Default 512 KiB. */
   maxMessageBytes: bytes(900 * 1024).default(512 * 1024),
-  /** AGENT_SERVER_WS_MAX_SUBSCRIBERS: event sockets per conversation; one more is closed with 1013. Default 50. */
+  /**
+   * AGENT_SERVER_WS_MAX_SUBSCRIBERS: subscribers per conversation (event and session sockets, and the server's own: one,
+   * two while untitled with autotitle, as OpenHands 1.58.2 counts them); a socket over it is closed with 1013. Default 50.
+   */
   wsMaxSubscribers: z.coerce.number().int().positive().max(10_000).default(50),
   /** AGENT_SERVER_WS_MAX_LAG_EVENTS: how far an event subscriber may fall behind before it is closed with 1013. Default 10000. */
   wsMaxLagEvents: z.coerce.number().int().positive().default(10_000),
@@ -87,8 +92,22 @@ export const ConfigSchema = z.object({
    * OH_DEFERRED_INIT (`1`/`true`): start dormant, as OpenHands' warm-pool mode: every /api route but /api/init answers
    * 503 and sockets are refused until `POST /api/init` (X-Init-API-Key: OH_SECRET_KEY) delivers keys and paths.
    */
+  /**
+   * AGENT_SERVER_METRICS_PORT: serve GET /metrics only on this port (on the same host), without the session key,
+   * and not on the API port (0 picks a free port). Default unset: /metrics on the API port.
+   */
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+  /** AGENT_SERVER_METRICS_PUBLIC (`1`/`true`): /metrics on the API port without the session key. Default false: behind it. */
+  metricsPublic: z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'True', 'False'])])
+    .transform((v) => v === true || v === '1' || v === 'true' || v === 'True').default(false),
   deferredInit: z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'True', 'False'])])
     .transform((v) => v === true || v === '1' || v === 'true' || v === 'True').default(false),
+  /**
+   * OH_SANDBOX_SOCKET: the sandbox runner's unix socket. Set: every process of the agent (terminal tool, bash routes)
+   * runs through it, in the sandbox container, and server-side file access refuses the server's own /proc, /sys and
+   * secret files. Unset: processes are local children. See README "The sandbox".
+   */
+  sandboxSocket: nonEmpty.refine(isAbsolute, 'must be an absolute path').optional(),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -101,6 +120,7 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   allowCorsOrigins: ['OH_ALLOW_CORS_ORIGINS'],
   conversationsPath: ['OH_CONVERSATIONS_PATH'],
   workspacePath: ['OH_WORKSPACE_PATH'],
+  persistenceDir: ['OH_PERSISTENCE_DIR'],
   bashEventsDir: ['OH_BASH_EVENTS_DIR'],
   bashEventsRetentionSeconds: ['OH_BASH_EVENTS_RETENTION_SECONDS'],
   fileRoots: ['AGENT_SERVER_FILE_ROOTS'],
@@ -128,6 +148,9 @@ const SOURCES: Record<keyof z.infer<typeof ConfigSchema>, string[]> = {
   wsPingMs: ['AGENT_SERVER_WS_PING_MS'],
   secretKey: ['OH_SECRET_KEY'],
   deferredInit: ['OH_DEFERRED_INIT'],
+  sandboxSocket: ['OH_SANDBOX_SOCKET'],
+  metricsPort: ['AGENT_SERVER_METRICS_PORT'],
+  metricsPublic: ['AGENT_SERVER_METRICS_PUBLIC'],
 };
 
 const LIST_FIELDS = new Set(['sessionApiKeys', 'allowCorsOrigins', 'fileRoots']);
@@ -227,6 +250,7 @@ export function loadConfig(input: ConfigInput = {}): Config {
     conversationsPath: resolve(cwd, config.conversationsPath),
     workspacePath: resolve(cwd, config.workspacePath),
     bashEventsDir: resolve(cwd, config.bashEventsDir),
+    ...(config.persistenceDir ? { persistenceDir: resolve(cwd, config.persistenceDir) } : {}),
     sessionApiKeys: Object.freeze([...config.sessionApiKeys]) as string[],
     fileRoots: Object.freeze(config.fileRoots.map((root) => resolve(root))) as string[],
   });

@@ -94,8 +94,16 @@ start() { # component, command…
   if alive "$comp"; then log "$comp already running (pid $(cat "$CLUSTER_DIR/$comp.pid"))"; return; fi
   # 9>&-: the daemon must not inherit the lock, or every later `up` would wait for it forever.
   setsid "$@" >>"$LOGS/$comp.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$CLUSTER_DIR/$comp.pid"
-  log "started $comp (pid $!, log $LOGS/$comp.log)"
+  local pid=$!
+  echo "$pid" > "$CLUSTER_DIR/$comp.pid"
+  # Until the forked child execs the program, its command line is this script's and alive() says no: under load
+  # that gap outlasted the first readyz attempt ("kube-apiserver exited while waiting", an empty log, a live process).
+  local t0=$SECONDS
+  until alive "$comp"; do
+    if ! [ -e "/proc/$pid" ] || [ $(( SECONDS - t0 )) -ge 60 ]; then show_log "$comp"; die "$comp did not start (pid $pid)"; fi
+    sleep 0.1
+  done
+  log "started $comp (pid $pid, log $LOGS/$comp.log)"
 }
 
 make_pki() {

@@ -11,7 +11,7 @@ import { EventSchema, startScriptedOpenAIServer, type ScriptedServer, type Scrip
 import {
   ConversationLineSchema, CpOutputSchema, CreateOutputSchema, DeleteOutputSchema, ExecOutputSchema, ListOutputSchema,
 } from '@agentworkspace/sdk/cli/output';
-import { getOrUndefined, useOperatorInNamespace, waitUntil, workspacePath } from '../../operator/src/e2e.testkit.js';
+import { getOrUndefined, useOperatorInNamespace, workspacePath } from '../../operator/src/e2e.testkit.js';
 import { agentws, agentwsEnv, startAgentws } from '../support/agentws.js';
 import { ensureCluster, NETWORK } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
@@ -99,7 +99,8 @@ describe('agentws on Kubernetes', () => {
       const deleted = await agentws(['delete', 'cli', ...ns, '--json'], env);
       expect(deleted.code).toBe(0);
       expect(DeleteOutputSchema.parse(json(deleted.stdout))).toEqual({ name: 'cli', kind: 'kubernetes', deleted: true });
-      await waitUntil(async () => (await getOrUndefined(cluster.client, workspacePath(cluster.namespace, 'cli'))) === undefined, 'AgentWorkspace cli to be deleted');
+      // delete waits until the AgentWorkspace (and, foreground, its pod) is gone.
+      expect(await getOrUndefined(cluster.client, workspacePath(cluster.namespace, 'cli'))).toBeUndefined();
       const again = await agentws(['delete', 'cli', ...ns], env);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('no workspace "cli"');

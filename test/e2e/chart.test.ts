@@ -143,6 +143,8 @@ async function missingRights(as: KubeClient, rules: Rule[], namespace: string | 
 async function expectNoExtraRights(as: KubeClient, namespace: string): Promise<void> {
   expect(await can(as, 'list', '', 'nodes')).toBe(false);
   expect(await can(as, 'list', '', 'configmaps', namespace)).toBe(false);
+  expect(await can(as, 'list', '', 'secrets', namespace)).toBe(false);
+  expect(await can(as, 'get', '', 'secrets', namespace)).toBe(false);
   expect(await can(as, 'patch', 'agentworkspace.dev', 'agentworkspaces', namespace)).toBe(false);
   expect(await can(as, 'delete', '', 'namespaces')).toBe(false);
   expect(await can(as, 'create', 'rbac.authorization.k8s.io', 'rolebindings', namespace)).toBe(false);
@@ -221,11 +223,11 @@ describe('the chart, rendered', () => {
     const ns = await namespace('aw-chart-tpl');
     const { text, docs } = await template('rel', ns, {});
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     expect(one(docs, 'ClusterRole').rules).toEqual(RULES);
     expect(one(docs, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: `rel-${CHART_NAME}`, namespace: ns }]);
-    const crd = one(docs, 'CustomResourceDefinition');
-    expect(crd).toEqual(parse(readFileSync(join(ROOT, 'crds/agentworkspaces.agentworkspace.dev.yaml'), 'utf8')));
+    const crds = find(docs, 'CustomResourceDefinition').sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    expect(crds).toEqual(['agentworkspacepools', 'agentworkspaces'].map((c) => parse(readFileSync(join(ROOT, `crds/${c}.agentworkspace.dev.yaml`), 'utf8'))));
     const deploy = one(docs, 'Deployment');
     const pod = deploy.spec!.template.spec;
     const c = pod.containers[0];
@@ -258,7 +260,7 @@ describe('the chart, rendered', () => {
     await serverDryRun(text);
 
     const single = await template('rel', ns, SINGLE);
-    expect(single.docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'CustomResourceDefinition', 'Deployment']);
+    expect(single.docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment']);
     const spec = one(single.docs, 'Deployment').spec!;
     expect(spec.replicas).toBe(1);
     expect(spec.template.spec.serviceAccountName).toBe('existing-operator');

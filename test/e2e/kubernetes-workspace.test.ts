@@ -169,7 +169,9 @@ describe('KubernetesWorkspace', () => {
       expect(resumed.events().map((e) => (e as { id?: string }).id)).toEqual(expect.arrayContaining(seenBefore));
       expect(resumed.status).not.toBe('running');
       await resumed.sendMessage('The pod restarted; go on.');
-      expect(await resumed.run()).toBe('finished');
+      const final = await resumed.run();
+      // On failure the last events say why (an error observation, a ConversationErrorEvent).
+      if (final !== 'finished') throw new Error(`the resumed run ended ${final}, expected finished; its last events: ${JSON.stringify(resumed.events().slice(-4))}`);
       expect(await workspace.execute('cat before.txt')).toMatchObject({ exitCode: 0, stdout: 'kept\n' });
       expect(model.player.violations).toEqual([]);
       await resumed.close();

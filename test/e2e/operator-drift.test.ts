@@ -84,7 +84,8 @@ describe('suspend and resume', () => {
     await create('keeper', { storage: { type: 'PersistentVolumeClaim', size: '1Gi' } });
     let ws = await waitForReason(cluster.client, cluster.namespace, 'keeper', 'Running');
     const marker = `persisted-${Date.now()}`;
-    expect(await bash(ws, `echo ${marker} > /workspace/marker.txt && id -u`)).toContain('10001');
+    // Commands run in the sandbox container, as the server's uid + 1.
+    expect(await bash(ws, `echo ${marker} > /workspace/marker.txt && id -u`)).toContain('10002');
     const children = async () =>
       Promise.all([
         cluster.client.get(resourcePath('v1', 'PersistentVolumeClaim', cluster.namespace, 'keeper-data')),

@@ -85,6 +85,9 @@ describe("the operator's RBAC (operator/rbac.yaml, by impersonation)", () => {
       }
     };
     expect(await forbidden(asOperator.list('/api/v1/nodes'))).toBe(403);
+    // No read on Secrets, its own session-key Secret's included (test/e2e/operator-rbac.test.ts has the rest).
+    expect(await forbidden(asOperator.list(`/api/v1/namespaces/${cluster.namespace}/secrets`))).toBe(403);
+    expect(await forbidden(asOperator.get(`/api/v1/namespaces/${cluster.namespace}/secrets/fenced-session-key`))).toBe(403);
     expect(await forbidden(asOperator.list(`/api/v1/namespaces/${cluster.namespace}/configmaps`))).toBe(403);
     expect(await forbidden(asOperator.mergePatch({ apiVersion: 'agentworkspace.dev/v1alpha1', kind: 'AgentWorkspace', metadata: { name: 'fenced', namespace: cluster.namespace } }, { spec: { suspended: true } }))).toBe(403);
     expect(await forbidden(asOperator.request('DELETE', `/api/v1/namespaces/${cluster.namespace}`))).toBe(403);

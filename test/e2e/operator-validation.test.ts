@@ -69,7 +69,7 @@ async function settledReconcileCount(): Promise<number> {
 }
 
 describe('what only the operator can tell ends in a terminal condition without a retry storm', () => {
-  it('a missing LLM credentials Secret → InvalidSpec naming spec.llm.secretName, not retried', async () => {
+  it('a missing LLM credentials Secret → InvalidSpec naming spec.llm.secretName (from the pod: the operator reads no Secret), not retried', async () => {
     await cluster.client.create(workspace('no-llm-secret', { llm: { secretName: 'missing-llm' } }));
     const ws = await waitForReason(cluster.client, cluster.namespace, 'no-llm-secret', 'InvalidSpec');
     expect(readyOf(ws)!.message).toMatch(/spec\.llm\.secretName: Secret "missing-llm" not found/);
@@ -77,9 +77,9 @@ describe('what only the operator can tell ends in a terminal condition without a
     await new Promise((r) => setTimeout(r, 5000));
     expect(await cluster.operator.metric('agentworkspace_reconcile_total')).toBe(before);
     expect(await cluster.operator.metric('agentworkspace_reconcile_errors_total', { kind: 'transient' })).toBe(0);
-    // No pod was created for it.
+    // The pod waits for the Secret (CreateContainerConfigError); it has not started.
     const pods = await cluster.client.list(resourcePath('v1', 'Pod', cluster.namespace), 'agentworkspace.dev/workspace=no-llm-secret');
-    expect(pods.items).toEqual([]);
+    expect(pods.items.map((p) => (p.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> }).containerStatuses?.[0]?.state?.waiting?.reason)).toEqual(['CreateContainerConfigError']);
   });
 
   it('a memory limit below its request → InvalidSpec quoting the API server', async () => {

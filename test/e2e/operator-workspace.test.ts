@@ -80,25 +80,36 @@ describe('the example AgentWorkspace', () => {
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 10,
       securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-      volumes: [{ name: 'workspace', persistentVolumeClaim: { claimName: 'example-data' } }, { name: 'tmp', emptyDir: {} }],
+      shareProcessNamespace: false,
+      volumes: [
+        { name: 'workspace', persistentVolumeClaim: { claimName: 'example-data' } }, { name: 'tmp', emptyDir: {} }, { name: 'sandbox-tmp', emptyDir: {} },
+        { name: 'sandbox-socket', emptyDir: { sizeLimit: '1Mi' } }, { name: 'no-service-account-token', emptyDir: { sizeLimit: '1Mi' } },
+      ],
     });
-    expect(pod.spec.containers).toHaveLength(1);
+    expect(pod.spec.containers.map((x) => x.name)).toEqual(['agent-server', 'sandbox']);
+    expect(pod.spec.containers[1]).toMatchObject({
+      image: SERVER_IMAGE, command: ['node', '/app/server-image/dist/sandbox/main.js'], env: [{ name: 'OH_SANDBOX_SOCKET', value: '/run/sandbox/runner.sock' }],
+      // The workspace's requests are the sandbox's, where the agent works; the server container asks for little.
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+      securityContext: { runAsUser: 10002, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    });
     const c = pod.spec.containers[0]!;
     expect(c).toMatchObject({
       name: 'agent-server',
       image: SERVER_IMAGE,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }],
-      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '2Gi' } },
       securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
       readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
       livenessProbe: { httpGet: { path: '/alive', port: 'http' } },
-      volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'sandbox-socket', mountPath: '/run/sandbox' }],
     });
     expect(c.env).toEqual([
       { name: 'OH_SESSION_API_KEYS_0', valueFrom: { secretKeyRef: { name: 'example-session-key', key: 'sessionApiKey' } } },
       { name: 'OH_CONVERSATIONS_PATH', value: '/workspace/conversations' },
       { name: 'OH_BASH_EVENTS_DIR', value: '/workspace/bash_events' },
+      { name: 'OH_SANDBOX_SOCKET', value: '/run/sandbox/runner.sock' },
     ]);
 
     const pvc = await cluster.client.get<KubeObject & { spec: Record<string, unknown> }>(resourcePath('v1', 'PersistentVolumeClaim', cluster.namespace, 'example-data'));

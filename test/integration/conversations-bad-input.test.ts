@@ -127,7 +127,10 @@ describe('bad input to the conversations API', () => {
       const [results, bystander] = await Promise.all([
         Promise.all(Array.from({ length: N }, (_v, i) => api<Json>(server, 'POST', `/api/conversations/${c.id}/events`, null, { json: msg(`flood ${i}`, true) }))),
         (async () => {
-          const b = await createConversation(server, { agent: agentSpec(bystanderModel), workspace: { type: 'local', working_dir: scratchDir('bystander') }, initial_message: { content: [{ type: 'text', text: 'hello' }] } });
+          // No autotitle: its title call's `stats` update would land wherever it races the first step.
+          const b = await createConversation(server, {
+            agent: agentSpec(bystanderModel), workspace: { type: 'local', working_dir: scratchDir('bystander') }, initial_message: { content: [{ type: 'text', text: 'hello' }] }, autotitle: false,
+          });
           return waitForStatus(server, b.id, ['finished']);
         })(),
       ]);

@@ -41,7 +41,8 @@ describe('events socket', () => {
       { tool_calls: [{ name: 'terminal', arguments: { command: 'echo from-socket > made-by-socket.txt' } }] },
       { tool_calls: [{ name: 'finish', arguments: { message: 'done' } }] },
     ]);
-    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir } });
+    // No autotitle: its title call's `stats` update would land wherever it races the first step.
+    const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: dir }, autotitle: false });
     const socket = new EventSocket(server, c.id);
     const first = await socket.waitFor(() => true, 'first frame');
     expect(first).toMatchObject({ kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { id: c.id, execution_status: 'idle' } });
@@ -135,9 +136,10 @@ describe('events socket', () => {
 // Its own server: a 300 ms ping rightly drops any client that misses a pong, which a busy test process may do,
 // so no other test shares it.
 describe('events socket limits and pings', () => {
-  const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '3', AGENT_SERVER_WS_PING_MS: '300' } }));
+  // 5 subscribers: the server's own two of an untitled conversation (as OpenHands counts its own), three sockets.
+  const { server, llm } = useServerWithModels(() => ({ env: { AGENT_SERVER_WS_MAX_SUBSCRIBERS: '5', AGENT_SERVER_WS_PING_MS: '300' } }));
 
-  it('allows the configured number of subscribers, then closes with 1013; pings and drops clients that never answer', async () => {
+  it('allows the configured number of subscribers (less the server\'s own), then closes with 1013; pings and drops clients that never answer', async () => {
     const model = await llm([{ text: 'hi' }]);
     const c = await createConversation(server, { agent: agentSpec(model), workspace: { type: 'local', working_dir: scratchDir('subs') } });
     const subs = [new EventSocket(server, c.id), new EventSocket(server, c.id), new EventSocket(server, c.id)];

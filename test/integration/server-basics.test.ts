@@ -133,7 +133,7 @@ describe('agent server: server routes and bad input', () => {
 
   it('exposes Prometheus metrics by route template, running commands and bytes moved', async () => {
     await call(server, 'GET', '/api/bash/bash_events/0123456789abcdef0123456789abcdef');
-    const res = await call<string>(server, 'GET', '/metrics', { key: null });
+    const res = await call<string>(server, 'GET', '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/agent_server_http_requests_total\{method="GET",route="\/api\/bash\/bash_events\/:event_id",status="404"\} 1/);

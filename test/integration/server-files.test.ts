@@ -3,7 +3,7 @@
 // the optional allowlist of roots.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { git } from '../support/git.js';
@@ -100,6 +100,46 @@ describe('agent server: files', () => {
     req.destroy();
     await waitFor(() => readdirSync(join(dir, 'aborted')).length === 0, 'the partial upload to be removed');
     expect(existsSync(target)).toBe(false);
+    expect((await call(server, 'GET', '/alive')).status).toBe(200);
+  });
+
+  it('downloads a file larger than its send buffers whole, and closes the file when the client goes away mid-download', async () => {
+    const big = join(dir, 'big.bin');
+    const bytes = randomBytes(5 * 1024 * 1024 + 7);
+    writeFileSync(big, bytes);
+    const down = await fetch(`${server.url}/api/file/download?path=${encodeURIComponent(big)}`, { headers: { 'X-Session-API-Key': server.key as string } });
+    expect(down.headers.get('content-length')).toBe(String(bytes.length));
+    expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
+
+    const { request } = await import('node:http');
+    const { port } = new URL(server.url);
+    const opened = () => readdirSync(`/proc/${server.process.pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${server.process.pid}/fd/${fd}`) === big;
+      } catch {
+        return false; // closed while we looked
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1', port: Number(port), path: `/api/file/download?path=${encodeURIComponent(big)}`,
+        headers: { 'X-Session-API-Key': server.key as string },
+      }, (res) => {
+        // The first piece arrived; the client stops reading (the server waits on a full socket), then leaves.
+        res.once('data', () => {
+          res.pause();
+          expect(opened()).toBe(true);
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.on('response', (res) => res.on('error', () => undefined));
+      req.once('close', () => resolve());
+      req.end();
+      req.once('error', reject);
+    });
+    await waitFor(() => !opened(), 'the server to close the abandoned download');
     expect((await call(server, 'GET', '/alive')).status).toBe(200);
   });
 

@@ -391,7 +391,7 @@ describe('hostile-input suite (seeded)', () => {
       end = rssBytes(pid);
     }
     // Every socket the suite opened is gone on the server too.
-    await waitFor(async () => !/^agent_server_websocket_connections\{[^}]*\} [1-9]/m.test(await fetch(`${server.url}/metrics`).then((r) => r.text())), 'the server to close every socket');
+    await waitFor(async () => !/^agent_server_websocket_connections\{[^}]*\} [1-9]/m.test(await fetch(`${server.url}/metrics`, { headers: { 'X-Session-API-Key': server.key ?? '' } }).then((r) => r.text())), 'the server to close every socket');
 
     console.log(`hostile-input suite (seed ${SEED}): ${sent} cases (${sockets} sockets upgraded) in ${Math.round((Date.now() - started) / 1000)} s; `
       + `HTTP statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${gen.conversations.length} conversations created; ${serverErrors.length} 5xx; ${hangs.length} unanswered; crashes ${server.process.exitCode === null ? 0 : 1}; RSS fresh ${mib(fresh)} MiB, after two rounds ${mib(baseline)} MiB, peak ${mib(peak)} MiB, at the last case ${mib(loaded)} MiB, end ${mib(end)} MiB (${mib(end - baseline) >= 0 ? '+' : ''}${mib(end - baseline)} MiB)`);

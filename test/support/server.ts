@@ -34,6 +34,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Another build's bin (the benchmark's baseline); the caller builds it. Default: this checkout's, built if stale. */
+  bin?: string;
 }
 
 /** True when every source file of `src` has a JavaScript file in `dist` and none changed after `built`. */
@@ -130,7 +132,7 @@ export function runServerToExit(args: string[], env: Record<string, string>): Pr
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  ensureServerBuilt();
+  if (!options.bin) ensureServerBuilt();
   const key = options.key === null ? undefined : (options.key ?? randomBytes(16).toString('hex'));
   const dataDir = mkdtempSync(join(tmpdir(), 'agent-server-test-'));
   const env: Record<string, string> = {
@@ -145,7 +147,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ...(key ? { OH_SESSION_API_KEYS_0: key } : {}),
     ...options.env,
   };
-  const child = spawn(NODE, [SERVER_BIN, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])], {
+  const child = spawn(NODE, [options.bin ?? SERVER_BIN, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])], {
     cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';

@@ -59,7 +59,13 @@ unchanged into the ClusterRole or the Roles.
 {{- define "agentworkspace-operator.rules" -}}
 {{- $rbac := .Files.Get "files/rbac.yaml" | fromYaml }}
 {{- if not $rbac.rules }}{{ fail "files/rbac.yaml holds no rules (copy operator/rbac.yaml: make chart-files)" }}{{ end }}
-{{- toYaml $rbac.rules }}
+{{- $rules := $rbac.rules }}
+{{- if .Values.warmPools.enabled }}
+{{- $pools := .Files.Get "files/rbac-warm-pools.yaml" | fromYaml }}
+{{- if not $pools.rules }}{{ fail "files/rbac-warm-pools.yaml holds no rules (make chart-files)" }}{{ end }}
+{{- $rules = concat $rules $pools.rules }}
+{{- end }}
+{{- toYaml $rules }}
 {{- end }}
 
 {{/* The rules of operator/rbac.yaml the Lease needs: those of the coordination.k8s.io group. */}}
@@ -78,6 +84,9 @@ unchanged into the ClusterRole or the Roles.
 {{- end }}
 {{- if ge (int .Values.leaderElection.renewDeadlineMs) (int .Values.leaderElection.leaseDurationMs) }}
 {{- fail (printf "leaderElection.renewDeadlineMs (%d) must be less than leaderElection.leaseDurationMs (%d)" (int .Values.leaderElection.renewDeadlineMs) (int .Values.leaderElection.leaseDurationMs)) }}
+{{- end }}
+{{- if and .Values.workspaceNetworkPolicy.enabled (not (or .Values.workspaceNetworkPolicy.namespaces .Values.watchNamespaces)) }}
+{{- fail "workspaceNetworkPolicy.enabled needs workspaceNetworkPolicy.namespaces (or watchNamespaces): the namespaces to put the policy in" }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled (the ServiceMonitor selects that Service)" }}

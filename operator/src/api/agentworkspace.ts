@@ -139,7 +139,10 @@ export const Storage = z
       'Ephemeral: an emptyDir that dies with the pod. PersistentVolumeClaim: a PVC "<name>-data" that survives ' +
         'pod replacement and suspension. Conversations and the workspace live on it. Default: Ephemeral.',
     ),
-    size: Quantity.default('10Gi').describe('PVC size (PersistentVolumeClaim only). Default: 10Gi.'),
+    size: Quantity.optional().describe(
+      'Size of /workspace: the PVC\'s size, or the emptyDir\'s sizeLimit (Ephemeral: the pod is evicted when /workspace ' +
+        'grows past it). Default: the operator\'s WORKSPACE_SIZE setting (10Gi).',
+    ),
     storageClassName: ObjectName.optional().describe('PVC storage class (PersistentVolumeClaim only). Default: the cluster default class.'),
     reclaimPolicy: StorageReclaimPolicy.default('Delete').describe(
       'Delete: the PVC is owned by the workspace and garbage-collected with it. Retain: the PVC carries no owner ' +
@@ -175,6 +178,15 @@ export const Lifetime = z
       .datetime()
       .optional()
       .describe('An absolute RFC 3339 time after which the workspace is Expired. Default: none. The earlier of the two wins.'),
+    idleTimeout: z
+      .string()
+      .regex(new RegExp(DURATION_PATTERN))
+      .optional()
+      .describe(
+        'Suspend the workspace (as spec.suspended: the pod is deleted, the rest stays) after this long without agent ' +
+          'activity, as the server reports it (/server_info idle_time: no conversation running, no command, no WebSocket ' +
+          'subscriber, no authenticated request). Recorded in status.idleSuspendedAt; any spec change resumes. Default: off.',
+      ),
   })
   .describe('When the workspace stops running. Default: {maxLifetime: 24h}, so nothing runs forever by accident.');
 
@@ -242,13 +254,18 @@ export const AgentWorkspaceSpec = z
       .default('IfNotPresent')
       .describe('Image pull policy of the server container. Default: IfNotPresent.'),
     resources: ResourceRequirements.default({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } }).describe(
-      'Server container resources. Default: requests {cpu: 250m, memory: 512Mi}, limits {memory: 2Gi}.',
+      'Server container resources. Default: requests {cpu: 250m, memory: 512Mi}, limits {memory: 2Gi}; limits.cpu and ' +
+        'limits.ephemeral-storage absent here come from the operator\'s POD_CPU_LIMIT (2) and POD_EPHEMERAL_STORAGE_LIMIT (12Gi) ' +
+        'settings (or the request, when higher).',
     ),
     env: z.array(EnvVar).max(128).optional().describe('Extra environment variables of the server. Default: none.'),
     envFrom: z.array(EnvFromSource).max(32).optional().describe('Secrets/ConfigMaps whose keys become variables. Default: none.'),
     llm: LlmCredentials.optional(),
     sessionApiKey: SessionApiKey.optional(),
-    storage: Storage.default({ type: 'Ephemeral', size: '10Gi', reclaimPolicy: 'Delete' }),
+    storage: Storage.default({ type: 'Ephemeral', reclaimPolicy: 'Delete' }),
+    tmpSize: Quantity.optional().describe(
+      'sizeLimit of the /tmp emptyDir (the pod is evicted when /tmp grows past it). Default: the operator\'s POD_TMP_SIZE setting (1Gi).',
+    ),
     lifetime: Lifetime.default({ maxLifetime: '24h' }),
     suspended: z
       .boolean()
@@ -268,11 +285,28 @@ export const AgentWorkspaceSpec = z
       .describe('Mount the ServiceAccount token into the pod. Default: false (the agent gets no API credentials).'),
     podMetadata: PodMetadata.optional(),
     networkPolicy: NetworkPolicySpec.default({ enabled: false, ingressFrom: [], egressCIDRs: [], allowDNS: true }),
+    poolRef: z
+      .object({ name: ObjectName.describe('An AgentWorkspacePool in the workspace namespace.') })
+      .optional()
+      .describe(
+        'Claim a warm pod of this pool instead of starting one: the pod\'s shape (image, resources, scheduling) is the ' +
+          'pool\'s template, and the fields of this spec that shape a pod are not used; everything per-user (session ' +
+          'key, llm, env, envFrom) is delivered by POST /api/init. An empty pool falls back to a cold start (the ' +
+          'Pooled condition says ColdStart). Requires Ephemeral storage. Default: none.',
+      ),
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: "!has(self.poolRef) || !has(self.storage) || self.storage.type == 'Ephemeral'", message: 'spec.poolRef requires storage.type Ephemeral' },
+    ],
   })
   .describe('What the user wants: one agent-server pod with its Service, session-key Secret and optional PVC.');
 
-/** The only condition type. */
+/** The condition every workspace has. */
 export const CONDITION_READY = 'Ready';
+/** The condition of a workspace with spec.poolRef: True (Claimed) for a warm pod, False (ColdStart) otherwise. */
+export const CONDITION_POOLED = 'Pooled';
+export const PooledReason = { Claimed: 'Claimed', ColdStart: 'ColdStart' } as const;
 
 /** Stable reasons of the Ready condition; each value is the reason string itself. */
 export const Reason = {
@@ -302,7 +336,7 @@ export const Reason = {
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
 export const Condition = z.object({
-  type: z.string().min(1).max(316).describe('Condition type; this API uses only "Ready".'),
+  type: z.string().min(1).max(316).describe('Condition type: "Ready", and "Pooled" for a workspace with spec.poolRef.'),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: z.string().min(1).max(1024).describe('One of the stable reasons (see the operator README).'),
   message: z.string().max(32768).describe('A human-readable explanation.'),
@@ -329,6 +363,9 @@ export const AgentWorkspaceStatus = z
     startedAt: z.iso.datetime().optional().describe('When the server container started.'),
     readyAt: z.iso.datetime().optional().describe('When the workspace last became Ready.'),
     expiresAt: z.iso.datetime().optional().describe('When the lifetime ends; absent for "Never".'),
+    lastActivityAt: z.iso.datetime().optional().describe('The server\'s last agent activity (with lifetime.idleTimeout only).'),
+    idleSuspendedAt: z.iso.datetime().optional().describe('When lifetime.idleTimeout suspended the workspace; absent once the spec changed.'),
+    idleSuspendedGeneration: z.int().min(0).optional().describe('The generation an idle suspension holds for: any spec change resumes.'),
   })
   .describe('What the operator observed.');
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { AgentWorkspace, AgentWorkspaceSpec, durationMs } from './agentworkspace.js';
-import { CRD_PATH, NonStructuralSchemaError, agentWorkspaceCrdYaml, structural, structuralSchemaOf } from './crd.js';
+import { CRD_PATH, NonStructuralSchemaError, POOL_CRD_PATH, agentWorkspaceCrdYaml, agentWorkspacePoolCrdYaml, structural, structuralSchemaOf } from './crd.js';
 
 const root = new URL('../../../', import.meta.url);
 
@@ -11,6 +11,13 @@ describe('the generated CRD', () => {
   it('matches the committed crds/ file (run `npm run -w operator crds` after changing the schema)', () => {
     const committed = readFileSync(new URL(CRD_PATH, root), 'utf8');
     expect(committed).toBe(agentWorkspaceCrdYaml());
+  });
+
+  it('and the AgentWorkspacePool CRD match the committed crds/ files; the pool has the scale subresource', () => {
+    expect(readFileSync(new URL(POOL_CRD_PATH, root), 'utf8')).toBe(agentWorkspacePoolCrdYaml());
+    const version = parse(agentWorkspacePoolCrdYaml()).spec.versions[0];
+    expect(version.subresources.scale).toEqual({ specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' });
+    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Replicas', 'Ready', 'Warming', 'Reason', 'Age']);
   });
 
   it('has the printer columns and the status subresource', () => {

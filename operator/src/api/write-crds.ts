@@ -1,13 +1,15 @@
 /**
- * Writes the generated CRD to crds/ at the repository root (`npm run -w operator crds`, or `make crds`).
+ * Writes the generated CRDs to crds/ at the repository root (`npm run -w operator crds`, or `make crds`).
  * The repository root is found from this file's location (operator/dist/api → ../../..).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CRD_PATH, agentWorkspaceCrdYaml } from './crd.js';
+import { CRD_PATH, POOL_CRD_PATH, agentWorkspaceCrdYaml, agentWorkspacePoolCrdYaml } from './crd.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const target = join(root, CRD_PATH);
-writeFileSync(target, agentWorkspaceCrdYaml());
-console.log(`wrote ${target}`);
+for (const [path, text] of [[CRD_PATH, agentWorkspaceCrdYaml()], [POOL_CRD_PATH, agentWorkspacePoolCrdYaml()]] as const) {
+  const target = join(root, path);
+  writeFileSync(target, text);
+  console.log(`wrote ${target}`);
+}

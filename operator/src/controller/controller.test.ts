@@ -11,6 +11,7 @@ import { createMetrics } from '../metrics.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { ManualClock } from './clock.testkit.js';
 import { Controller } from './controller.js';
+import { CLAIMED_FROM_ANNOTATION } from '../pool/warm-pod.js';
 import type { InformerFactory, InformerOptions, WatchedCollection } from './informer.js';
 
 /** An informer whose changes the test makes; its cache is what it was told last. */
@@ -166,4 +167,32 @@ describe('Controller loop', () => {
     expect(probe.calls.map((c) => c.key)).toEqual(['team/owner', 'other/labelled']);
     for (const c of probe.calls) c.settle({});
   });
+
+  it('replenishes the pool of a pod claimed by a pass in flight once that pass is over, and at once otherwise', async () => {
+    const probe = new ReconcileProbe();
+    const { workspaces, pods, controller } = await startController(probe);
+    const queued: string[] = [];
+    const add = controller.poolQueue.add.bind(controller.poolQueue);
+    controller.poolQueue.add = (key: string) => (queued.push(key), add(key));
+    const claimed = pod('team', {
+      ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: 'a', uid: 'uid-a', controller: true }],
+      annotations: { [CLAIMED_FROM_ANNOTATION]: 'warm' },
+    });
+    workspaces.change(workspace('a'), 'add');
+    await probe.called(1);
+    pods.change(claimed, 'update'); // the claim's own patch, seen while its pass is still in flight
+    await settleMicrotasks();
+    expect(queued).toEqual([]);
+    probe.calls[0]!.settle({});
+    await settleMicrotasks();
+    expect(queued).toEqual(['team/warm']);
+    await probe.called(2); // the pod's event queued the workspace again
+    probe.calls[1]!.settle({});
+    await settleMicrotasks();
+    pods.change(claimed, 'update'); // no pass in flight: at once
+    expect(queued).toEqual(['team/warm', 'team/warm']);
+    await probe.called(3);
+    probe.calls[2]!.settle({});
+  });
 });
+

@@ -1,5 +1,5 @@
 /**
- * The controller: informers (AgentWorkspaces, and the operator's Pods, Services, Secrets, PVCs and
+ * The controller: informers (AgentWorkspaces, and the operator's Pods, Services, PVCs and
  * NetworkPolicies, label-scoped) whose handlers only enqueue "ns/name" keys → a de-duplicating,
  * rate-limited queue → N workers calling reconcile(key). Every workspace is re-queued each resync period.
  *
@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { API_VERSION, KIND, type AgentWorkspaceStatus } from '../api/agentworkspace.js';
+import { POOL_KIND } from '../api/agentworkspacepool.js';
 import { keyOf, ownerKey } from '../api/keys.js';
 import { FIELD_MANAGER, resourcePath, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { Logger } from '../log.js';
@@ -14,6 +15,8 @@ import type { Metrics } from '../metrics.js';
 import { MANAGED_BY_SELECTOR, type DesiredSettings } from '../reconcile/desired.js';
 import { reconcile as reconcileKey, type Caches, type Cache, type EventType } from '../reconcile/reconcile.js';
 import { readyCondition } from '../reconcile/status.js';
+import { PoolExpectations, reconcilePool } from '../pool/reconcile-pool.js';
+import { CLAIMED_FROM_ANNOTATION, POOL_LABEL } from '../pool/warm-pod.js';
 import type { InformerFactory, WatchedCollection } from './informer.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
@@ -36,17 +39,22 @@ export interface ControllerOptions {
   reconcile?: typeof reconcileKey;
 }
 
-type ChildKind = 'pods' | 'services' | 'secrets' | 'pvcs' | 'networkPolicies';
+// No Secrets: the operator holds no read on them (it only creates the session-key Secret).
+type ChildKind = 'pods' | 'services' | 'pvcs' | 'networkPolicies';
 const CHILD_KINDS: Record<ChildKind, [string, string]> = {
   pods: ['v1', 'Pod'],
   services: ['v1', 'Service'],
-  secrets: ['v1', 'Secret'],
   pvcs: ['v1', 'PersistentVolumeClaim'],
   networkPolicies: ['networking.k8s.io/v1', 'NetworkPolicy'],
 };
 
 export class Controller {
   readonly queue: WorkQueue;
+  /** AgentWorkspacePool keys ("ns/name"), a queue of their own. */
+  readonly poolQueue: WorkQueue;
+  private readonly poolExpectations = new PoolExpectations();
+  /** Pools to replenish once a workspace's pass in flight is over: the pass claimed one of their pods. */
+  private readonly replenishAfter = new Map<string, Set<string>>();
   private readonly informers: WatchedCollection[] = [];
   private readonly caches: Caches;
   private readonly byReason = new Map<string, { ready: string; reason: string }>();
@@ -57,6 +65,7 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.queue);
+    this.poolQueue = new WorkQueue(o.queue);
     this.reconcile = o.reconcile ?? reconcileKey;
     const scopes = o.namespaces.length ? o.namespaces : [undefined];
     const cacheOf = (informers: WatchedCollection[]): Cache => ({
@@ -67,6 +76,7 @@ export class Controller {
         }
         return undefined;
       },
+      list: (namespace) => informers.flatMap((i) => i.cache.list(namespace)),
     });
     this.workspaceInformers = scopes.map(
       (ns) => o.informers({ path: resourcePath(API_VERSION, KIND, ns), onChange: (obj, verb) => this.onWorkspace(obj, verb) }),
@@ -79,8 +89,23 @@ export class Controller {
       this.informers.push(...informers);
       children[kind] = cacheOf(informers);
     }
-    this.informers.push(...this.workspaceInformers);
-    this.caches = { workspaces: cacheOf(this.workspaceInformers), ...children };
+    this.poolInformers = scopes.map(
+      (ns) => o.informers({ path: resourcePath(API_VERSION, POOL_KIND, ns), onChange: (obj, verb) => this.onPool(obj, verb) }),
+    );
+    this.informers.push(...this.workspaceInformers, ...this.poolInformers);
+    this.caches = { workspaces: cacheOf(this.workspaceInformers), pools: cacheOf(this.poolInformers), ...children };
+  }
+
+  private readonly poolInformers: WatchedCollection[];
+
+  private onPool(obj: KubeObject, verb: 'add' | 'update' | 'delete'): void {
+    const key = keyOf(obj);
+    if (verb === 'delete') {
+      this.poolQueue.forget(key);
+      this.poolExpectations.forget(key);
+      return;
+    }
+    this.poolQueue.add(key);
   }
 
   /** Handlers only enqueue. A resync-style update with an unchanged resourceVersion is dropped by ListWatch. */
@@ -97,14 +122,33 @@ export class Controller {
 
   private onChild(obj: KubeObject): void {
     const key = ownerKey(obj);
+    const inFlight = key !== undefined && this.queue.isProcessing(key); // before the add below hands it to a worker
     if (key) this.queue.add(key);
+    // A warm pod, or one just claimed from a pool (which replenishes once its cache shows the claim).
+    const ns = obj.metadata?.namespace;
+    const warm = obj.metadata?.labels?.[POOL_LABEL];
+    const pool = warm ?? obj.metadata?.annotations?.[CLAIMED_FROM_ANNOTATION];
+    if (pool && obj.kind !== 'Secret') {
+      // Claimed by a pass still in flight (its /api/init and status write are next): the replacement's writes and
+      // container start would compete with them for the API server and the node, so the pool goes after the pass.
+      if (!warm && key && inFlight) {
+        let pools = this.replenishAfter.get(key);
+        if (!pools) this.replenishAfter.set(key, (pools = new Set()));
+        pools.add(`${ns}/${pool}`);
+      } else this.poolQueue.add(`${ns}/${pool}`);
+    }
+    const owner = obj.metadata?.ownerReferences?.find((r) => r.controller);
+    if (owner?.kind === POOL_KIND && owner.apiVersion === API_VERSION) this.poolQueue.add(`${ns}/${owner.name}`);
   }
 
   /** Starts the informers, waits for their first list, then the workers and the resync timer. */
   async start(): Promise<void> {
     await Promise.all(this.informers.map((i) => i.start()));
     this.o.log.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all', workers: this.o.workers }, 'caches synced; starting workers');
-    this.workers = Array.from({ length: this.o.workers }, () => this.runWorker());
+    this.workers = [
+      ...Array.from({ length: this.o.workers }, () => this.runWorker(this.queue, (key) => this.processNextWorkItem(key))),
+      ...Array.from({ length: Math.max(1, Math.ceil(this.o.workers / 4)) }, () => this.runWorker(this.poolQueue, (key) => this.processPool(key))),
+    ];
     this.resyncTimer = setInterval(() => this.resync(), this.o.resyncPeriodMs);
     this.resyncTimer.unref();
   }
@@ -113,6 +157,7 @@ export class Controller {
   async stop(): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.queue.shutDown();
+    this.poolQueue.shutDown();
     await Promise.all(this.workers);
     await Promise.all(this.informers.map((i) => i.stop()));
   }
@@ -128,19 +173,40 @@ export class Controller {
 
   private resync(): void {
     for (const inf of this.workspaceInformers) for (const ws of inf.cache.list()) this.queue.add(keyOf(ws));
+    for (const inf of this.poolInformers) for (const pool of inf.cache.list()) this.poolQueue.add(keyOf(pool));
   }
 
-  private async runWorker(): Promise<void> {
+  private async runWorker(queue: WorkQueue, process: (key: string) => Promise<void>): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
-      this.o.metrics.queueDepth.set(this.queue.len());
+      this.o.metrics.queueDepth.set(this.queue.len() + this.poolQueue.len());
       try {
-        await this.processNextWorkItem(key);
+        await process(key);
       } finally {
-        this.queue.done(key);
-        this.o.metrics.queueDepth.set(this.queue.len());
+        queue.done(key);
+        this.o.metrics.queueDepth.set(this.queue.len() + this.poolQueue.len());
       }
+    }
+  }
+
+  /** One pool reconcile: forget on success or terminal, addRateLimited on error. */
+  private async processPool(key: string): Promise<void> {
+    try {
+      await reconcilePool(key, {
+        client: this.o.client,
+        caches: this.caches,
+        settings: this.o.settings,
+        log: this.o.log,
+        now: () => new Date(),
+        attempts: this.poolQueue.numRequeues(key),
+        expectations: this.poolExpectations,
+      });
+      this.poolQueue.forget(key);
+    } catch (err) {
+      this.o.metrics.reconcileErrors.inc({ kind: 'transient' });
+      this.o.log.warn({ pool: key, err: (err as Error).message, attempts: this.poolQueue.numRequeues(key) + 1 }, 'pool reconcile failed; retrying with backoff');
+      this.poolQueue.addRateLimited(key);
     }
   }
 
@@ -158,6 +224,7 @@ export class Controller {
         attempts: this.queue.numRequeues(key),
         recordEvent: (ws, type, reason, message) => this.recordEvent(ws, type, reason, message),
         observeStatus: (k, before, after, ws) => this.observeStatus(k, before, after, ws),
+        queuedAt: this.queue.queuedAt(key),
       });
       this.queue.forget(key);
       if (outcome.terminal) {
@@ -173,6 +240,9 @@ export class Controller {
       this.o.log.warn({ workspace: key, err: (err as Error).message, attempts: this.queue.numRequeues(key) + 1 }, 'reconcile failed; retrying with backoff');
       this.queue.addRateLimited(key);
     } finally {
+      const pools = this.replenishAfter.get(key);
+      this.replenishAfter.delete(key);
+      for (const pool of pools ?? []) this.poolQueue.add(pool);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.o.metrics.reconcileTotal.inc({ result });
       this.o.metrics.reconcileDuration.observe({ result }, seconds);

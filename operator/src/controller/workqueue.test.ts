@@ -93,4 +93,20 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0);
     expect(await q.get()).toBeUndefined();
   });
+
+  it('tells when a key in flight was queued: its first add since it was last taken, not later duplicates', async () => {
+    const { q, clock } = make();
+    clock.advance(5);
+    q.add('ns/a');
+    clock.advance(7);
+    q.add('ns/a');
+    clock.advance(3);
+    const key = (await q.get())!;
+    expect(q.queuedAt(key)).toBe(5);
+    clock.advance(4);
+    q.add('ns/a'); // added while in flight: queued again at done, waiting since this add
+    q.done(key);
+    expect(q.queuedAt(key)).toBeUndefined();
+    expect(q.queuedAt((await q.get())!)).toBe(19);
+  });
 });

@@ -4,7 +4,8 @@
  * - exclusive: a key being processed is never handed to a second worker; adding it meanwhile marks it
  *   dirty and it is queued again when the first worker calls `done`;
  * - delayed adds (`addAfter`) keep only the earliest pending time per key;
- * - per-key exponential backoff (`addRateLimited`), reset by `forget` after a success.
+ * - per-key exponential backoff (`addRateLimited`), reset by `forget` after a success;
+ * - `queuedAt(key)` of a key in flight: when it was queued (the wait a worker saw, for metrics and timelines).
  * Workers loop: `key = await get()` (undefined once shut down) → process → `done(key)`.
  */
 import { realClock, type Clock } from './clock.js';
@@ -24,6 +25,10 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly waiting = new Map<string, { at: number; handle: unknown }>();
   private readonly failures = new Map<string, number>();
+  /** When each dirty key was queued (its first add since it was last taken). */
+  private readonly addedAt = new Map<string, number>();
+  /** Of each key in flight: when it had been queued. */
+  private readonly takenFrom = new Map<string, number>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -40,6 +45,7 @@ export class WorkQueue {
   add(key: string): void {
     if (this.stopped || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.addedAt.set(key, this.clock.now());
     if (this.processing.has(key)) return;
     this.push(key);
   }
@@ -89,9 +95,20 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** A worker is processing `key` now. */
+  isProcessing(key: string): boolean {
+    return this.processing.has(key);
+  }
+
+  /** When the in-flight `key` was queued (clock ms); undefined when it is not in flight. */
+  queuedAt(key: string): number | undefined {
+    return this.takenFrom.get(key);
+  }
+
   /** Ends processing of `key`; if it was added meanwhile it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
+    this.takenFrom.delete(key);
     if (this.dirty.has(key) && !this.stopped) this.push(key);
   }
 
@@ -117,6 +134,8 @@ export class WorkQueue {
   private take(key: string): string {
     this.dirty.delete(key);
     this.processing.add(key);
+    this.takenFrom.set(key, this.addedAt.get(key) ?? this.clock.now());
+    this.addedAt.delete(key);
     return key;
   }
 }

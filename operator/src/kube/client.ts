@@ -50,11 +50,13 @@ const RESOURCES: Record<string, { prefix: string; plural: string }> = {
   'v1/Pod': { prefix: '/api/v1', plural: 'pods' },
   'v1/Service': { prefix: '/api/v1', plural: 'services' },
   'v1/Secret': { prefix: '/api/v1', plural: 'secrets' },
+  'v1/ConfigMap': { prefix: '/api/v1', plural: 'configmaps' },
   'v1/PersistentVolumeClaim': { prefix: '/api/v1', plural: 'persistentvolumeclaims' },
   'v1/Event': { prefix: '/api/v1', plural: 'events' },
   'networking.k8s.io/v1/NetworkPolicy': { prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies' },
   'coordination.k8s.io/v1/Lease': { prefix: '/apis/coordination.k8s.io/v1', plural: 'leases' },
   'agentworkspace.dev/v1alpha1/AgentWorkspace': { prefix: '/apis/agentworkspace.dev/v1alpha1', plural: 'agentworkspaces' },
+  'agentworkspace.dev/v1alpha1/AgentWorkspacePool': { prefix: '/apis/agentworkspace.dev/v1alpha1', plural: 'agentworkspacepools' },
 };
 
 /** The URL path of a kind, in one namespace or (namespace undefined) across all, optionally of one object. */
@@ -85,9 +87,43 @@ export function resourceOf(path: string): string {
   return parts.length > 2 ? `${parts[0]}/${parts[2]}` : (parts[0] ?? '');
 }
 
+/**
+ * How long one connection pool to the API server is used before a fresh one is made (the old one is closed once its
+ * requests are done): client certificates rotated on disk are picked up within this time.
+ */
+const DISPATCHER_TTL_MS = 5 * 60_000;
+
 export class KubeClient {
+  private pool: { dispatcher: Dispatcher; until: number } | undefined;
+
   /** `onRequest` sees each request as it is sent (the operator counts them in its metrics). */
   constructor(readonly kubeConfig: KubeConfig, private readonly onRequest?: (method: string, path: string) => void) {}
+
+  /**
+   * The connection pool requests go through. client-node's applySecurityAuthentication makes a new undici Agent for
+   * every request, so each request would open its own TCP and TLS connection (a full handshake on both sides, which
+   * on a busy machine cost more than the request itself); its Agent is only used when this holds none or expired.
+   * Credentials in headers (tokens) still come from applySecurityAuthentication per request.
+   */
+  private dispatcherOf(fresh: Dispatcher | undefined): Dispatcher | undefined {
+    if (!fresh) return this.pool?.dispatcher;
+    const now = Date.now();
+    if (this.pool && now < this.pool.until) {
+      void fresh.close().catch(() => undefined); // never connected: closing it is free
+      return this.pool.dispatcher;
+    }
+    const old = this.pool?.dispatcher;
+    this.pool = { dispatcher: fresh, until: now + DISPATCHER_TTL_MS };
+    if (old) void old.close().catch(() => undefined); // waits for its requests in flight
+    return fresh;
+  }
+
+  /** Closes the pooled connections (tests and shutdown; later requests open new ones). */
+  async close(): Promise<void> {
+    const old = this.pool?.dispatcher;
+    this.pool = undefined;
+    await old?.close().catch(() => undefined);
+  }
 
   /** One API request; JSON in and out; throws {@link KubeApiError} on a non-2xx status. */
   async request<T = KubeObject>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
@@ -103,7 +139,7 @@ export class KubeClient {
     const res = await fetch(url, {
       method,
       headers,
-      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+      dispatcher: this.dispatcherOf(ctx.getDispatcher() as Dispatcher | undefined),
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -146,10 +182,15 @@ export class KubeClient {
     return this.request<T>('PUT', pathOf(obj), { body: obj, query: { fieldManager: FIELD_MANAGER } });
   }
 
-  /** Deletes with an optional precondition on uid (never deletes a same-named successor). */
-  delete(target: KubeObject, options: { uid?: string; propagationPolicy?: 'Background' | 'Foreground' } = {}): Promise<unknown> {
+  /**
+   * Deletes with optional preconditions: uid (never deletes a same-named successor), resourceVersion (never deletes
+   * an object changed since it was read, e.g. a warm pod a workspace has just claimed).
+   */
+  delete(target: KubeObject, options: { uid?: string; resourceVersion?: string; propagationPolicy?: 'Background' | 'Foreground' } = {}): Promise<unknown> {
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
-    if (options.uid) body.preconditions = { uid: options.uid };
+    if (options.uid || options.resourceVersion) {
+      body.preconditions = { ...(options.uid ? { uid: options.uid } : {}), ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}) };
+    }
     if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
     return this.request('DELETE', pathOf(target), { body });
   }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { AgentWorkspace, type AgentWorkspaceSpecInput } from '../api/agentworkspace.js';
 import {
-  desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret, SPEC_HASH_ANNOTATION, sessionKeyRef, workspaceUrl,
+  desiredNetworkPolicy, desiredPod, desiredPvc, desiredService, desiredSessionSecret, quantityValue, SPEC_HASH_ANNOTATION, sessionKeyRef, workspaceUrl,
   type DesiredSettings,
 } from './desired.js';
 
@@ -35,19 +35,65 @@ describe('desiredPod', () => {
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
   });
 
-  it('probes /ready and /alive on the server port and writes only to /workspace and /tmp', () => {
+  it('probes /ready and /alive on the server port and writes only to /workspace, /tmp and the sandbox socket\'s directory', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(c.readinessProbe!.httpGet).toEqual({ path: '/ready', port: 'http' });
     expect(c.livenessProbe!.httpGet).toEqual({ path: '/alive', port: 'http' });
-    expect(c.volumeMounts).toEqual([{ name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }]);
-    expect(pod.spec!.volumes).toEqual([{ name: 'workspace', emptyDir: {} }, { name: 'tmp', emptyDir: {} }]);
+    expect(c.volumeMounts).toEqual([{ name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'sandbox-socket', mountPath: '/run/sandbox' }]);
+    expect(pod.spec!.volumes).toEqual([
+      { name: 'workspace', emptyDir: { sizeLimit: '10Gi' } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }, { name: 'sandbox-tmp', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'sandbox-socket', emptyDir: { sizeLimit: '1Mi' } }, { name: 'no-service-account-token', emptyDir: { sizeLimit: '1Mi' } },
+    ]);
+  });
+
+  it('runs the agent\'s processes in a sandbox container: another uid, no credential, no token, no shared pid namespace', () => {
+    const [server, sandbox] = desiredPod(ws({ llm: { secretName: 'llm' }, automountServiceAccountToken: true }), settings).spec!.containers;
+    expect(pod.spec!.shareProcessNamespace).toBe(false);
+    expect(server!.env).toContainEqual({ name: 'OH_SANDBOX_SOCKET', value: '/run/sandbox/runner.sock' });
+    expect(sandbox).toMatchObject({
+      name: 'sandbox', image: 'localhost/agent-server:test', command: ['node', '/app/server-image/dist/sandbox/main.js'],
+      env: [{ name: 'OH_SANDBOX_SOCKET', value: '/run/sandbox/runner.sock' }],
+      securityContext: { ...c.securityContext, runAsUser: 10002 },
+    });
+    expect(sandbox!.envFrom).toBeUndefined();
+    expect(sandbox!.volumeMounts).toEqual([
+      { name: 'workspace', mountPath: '/workspace' }, { name: 'sandbox-tmp', mountPath: '/tmp' }, { name: 'sandbox-socket', mountPath: '/run/sandbox' },
+      { name: 'no-service-account-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    ]);
+    // The workspace's requests are the sandbox's (where the agent works); the server asks for little, with the same limits.
+    // A default limit with no request asks for 0, not the limit (Kubernetes' defaulting would reserve the limit).
+    expect(sandbox!.resources!.requests).toEqual({ cpu: '250m', memory: '512Mi', 'ephemeral-storage': '0' });
+    expect(server!.resources!.requests).toEqual({ cpu: '50m', memory: '128Mi', 'ephemeral-storage': '0' });
+    expect(sandbox!.resources!.limits).toEqual(server!.resources!.limits);
+  });
+
+  it("caps the server container's requests at the workspace's limits (a request above its limit is an invalid pod)", () => {
+    const [server, sandbox] = desiredPod(ws({ resources: { limits: { memory: '64Mi', cpu: '20m' } } }), settings).spec!.containers;
+    expect(server!.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi', 'ephemeral-storage': '0' }, limits: { memory: '64Mi', cpu: '20m', 'ephemeral-storage': '12Gi' } });
+    expect(sandbox!.resources!.limits).toEqual(server!.resources!.limits);
   });
 
   it('uses the default image and resources, and passes the generated session key', () => {
     expect(c.image).toBe('localhost/agent-server:test');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
-    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } });
+    expect(pod.spec!.containers[1]!.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi', 'ephemeral-storage': '0' }, limits: { memory: '2Gi', cpu: '2', 'ephemeral-storage': '12Gi' } });
     expect(c.env).toContainEqual({ name: 'OH_SESSION_API_KEYS_0', valueFrom: { secretKeyRef: { name: 'w1-session-key', key: 'sessionApiKey' } } });
+  });
+
+  it("takes the shared-cluster limits from the settings; the spec's own win, and a higher request raises the default", () => {
+    const podLimits = { cpu: '1', ephemeralStorage: '3Gi', workspaceSize: '2Gi', tmpSize: '256Mi' };
+    const p = desiredPod(ws(), { ...settings, podLimits });
+    expect(p.spec!.containers[0]!.resources!.limits).toEqual({ memory: '2Gi', cpu: '1', 'ephemeral-storage': '3Gi' });
+    expect(p.spec!.volumes!.slice(0, 3)).toEqual([{ name: 'workspace', emptyDir: { sizeLimit: '2Gi' } }, { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }, { name: 'sandbox-tmp', emptyDir: { sizeLimit: '256Mi' } }]);
+    const own = desiredPod(ws({ resources: { requests: { cpu: '1500m', 'ephemeral-storage': '1Gi' }, limits: { 'ephemeral-storage': '50Gi' } }, storage: { size: '40Gi' }, tmpSize: '4Gi' }), { ...settings, podLimits });
+    expect(own.spec!.containers[1]!.resources).toEqual({ requests: { cpu: '1500m', 'ephemeral-storage': '1Gi' }, limits: { cpu: '1500m', 'ephemeral-storage': '50Gi' } });
+    expect(own.spec!.volumes!.slice(0, 3)).toEqual([{ name: 'workspace', emptyDir: { sizeLimit: '40Gi' } }, { name: 'tmp', emptyDir: { sizeLimit: '4Gi' } }, { name: 'sandbox-tmp', emptyDir: { sizeLimit: '4Gi' } }]);
+    expect(desiredPvc(ws({ storage: { type: 'PersistentVolumeClaim' } }), podLimits)!.spec!.resources).toEqual({ requests: { storage: '2Gi' } });
+  });
+
+  it('compares quantities across suffixes', () => {
+    expect([quantityValue('500m'), quantityValue('2'), quantityValue('1Ki'), quantityValue('1k'), quantityValue('1e3'), quantityValue('1.5Gi')]).toEqual([0.5, 2, 1024, 1000, 1000, 1.5 * 2 ** 30]);
+    expect(quantityValue('lots')).toBeNaN();
   });
 
   it('maps the LLM Secret to LLM_MODEL, LLM_API_KEY, LLM_BASE_URL', () => {

@@ -14,12 +14,15 @@ const created = new Date('2026-01-01T00:00:00Z');
 
 /** Caches that read the fake's store, i.e. informers that are fully up to date. */
 function caches(kube: FakeKube): Caches {
-  const cache = (apiVersion: string, kind: string) => ({ get: (name: string, ns?: string) => kube.objects.get(resourcePath(apiVersion, kind, ns, name)) });
+  const cache = (apiVersion: string, kind: string) => ({
+    get: (name: string, ns?: string) => kube.objects.get(resourcePath(apiVersion, kind, ns, name)),
+    list: (ns?: string) => [...kube.objects.entries()].filter(([p]) => p.startsWith(`${resourcePath(apiVersion, kind, ns)}/`)).map(([, o]) => o),
+  });
   return {
     workspaces: cache(API_VERSION, KIND),
+    pools: cache(API_VERSION, 'AgentWorkspacePool'),
     pods: cache('v1', 'Pod'),
     services: cache('v1', 'Service'),
-    secrets: cache('v1', 'Secret'),
     pvcs: cache('v1', 'PersistentVolumeClaim'),
     networkPolicies: cache('networking.k8s.io/v1', 'NetworkPolicy'),
   };
@@ -153,19 +156,43 @@ describe('reconcile', () => {
     expect(t.reason()).toBe('Expired');
   });
 
-  it('ends in InvalidSpec without children when a referenced Secret is missing', async () => {
+  it('reads no Secret: a missing LLM Secret is what the pod reports, InvalidSpec until it exists', async () => {
     const t = setup({ llm: { secretName: 'nope' } });
-    expect(await t.run()).toEqual({ terminal: true });
+    await t.run();
+    expect(t.kube.actions.filter((a) => a.startsWith('GET'))).toEqual([]);
+    const pod = t.kube.objects.get(podPath)!;
+    pod.status = { phase: 'Pending', containerStatuses: [{ name: 'agent-server', state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "nope" not found' } } }] };
+    await t.run();
     expect(t.kube.actions).toEqual([`PATCH ${wsPath}/status`]);
+    expect(t.reason()).toBe('InvalidSpec');
     expect(t.status().conditions[0]!.message).toMatch(/spec\.llm\.secretName: Secret "nope" not found/);
+    readyPod(t.kube);
+    await t.run();
+    expect(t.reason()).toBe('Running');
   });
 
-  it('names the key field when a referenced Secret lacks the key', async () => {
-    const t = setup({ sessionApiKey: { secretName: 'mine', key: 'token' } });
-    t.kube.seed(resourcePath('v1', 'Secret', NS, 'mine'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mine', namespace: NS }, data: { other: 'eA==' } });
-    expect(await t.run()).toEqual({ terminal: true });
+  it('creates the session-key Secret again when the pod reports it deleted, and polls while it is broken', async () => {
+    const t = setup();
+    await t.run();
+    t.kube.objects.delete(secretPath);
+    const pod = t.kube.objects.get(podPath)!;
+    pod.status = { phase: 'Pending', containerStatuses: [{ name: 'agent-server', state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "w1-session-key" not found' } } }] };
+    expect(await t.run()).toEqual({ requeueAfterMs: 5_000 });
+    expect(t.kube.actions[0]).toBe(`POST ${resourcePath('v1', 'Secret', NS)}`);
+    expect(t.kube.objects.get(secretPath)!.metadata!.ownerReferences).toHaveLength(1);
+    expect(t.reason()).toBe('Provisioning');
+  });
+
+  it('creates no session-key Secret while suspended, nor once the pod runs', async () => {
+    const t = setup({ suspended: true });
+    await t.run();
+    expect(t.kube.objects.has(secretPath)).toBe(false);
+    await t.editSpec({ suspended: false });
+    await t.run();
+    expect(t.kube.objects.has(secretPath)).toBe(true);
+    readyPod(t.kube);
+    await t.run();
     expect(t.kube.actions).toEqual([`PATCH ${wsPath}/status`]);
-    expect(t.status().conditions[0]!.message).toMatch(/spec\.sessionApiKey\.key: Secret "mine" has no key "token"/);
   });
 
   it('turns a pod the API server refuses (422) into InvalidSpec', async () => {

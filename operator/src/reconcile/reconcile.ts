@@ -13,7 +13,7 @@ import {
   type AgentWorkspaceStatus as Status,
 } from '../api/agentworkspace.js';
 import { WORKSPACE_LABEL, parseKey } from '../api/keys.js';
-import { pathOf, resourcePath, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { pathOf, type KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { isAlreadyExists, isConflict, isNotFound, statusCodeOf } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -21,18 +21,24 @@ import {
   names, sessionKeyRef, workspaceUrl, type DesiredSettings,
 } from './desired.js';
 import { TerminalError } from './errors.js';
-import { computeStatus, readyCondition, rfc3339, type PodView, type StatusInput } from './status.js';
+import { computeStatus, podConfigError, readyCondition, rfc3339, type PodView, type StatusInput } from './status.js';
+import { claimCandidates, claimWarmPod, ensureInitialized, initPending, isClaimed } from '../pool/claim.js';
+import { userEnv } from '../pool/user-env.js';
+import { pooledSpec } from '../pool/pooled-spec.js';
+import { checkIdle, type IdleVerdict } from './idle.js';
+import { Timeline } from './timeline.js';
 
 /** Read-only views of the informer caches (objects must not be modified). */
 export interface Cache {
   get(name: string, namespace?: string): KubeObject | undefined;
+  list(namespace?: string): readonly KubeObject[];
 }
 
 export interface Caches {
   workspaces: Cache;
+  pools: Cache;
   pods: Cache;
   services: Cache;
-  secrets: Cache;
   pvcs: Cache;
   networkPolicies: Cache;
 }
@@ -50,6 +56,8 @@ export interface ReconcileDeps {
   recordEvent: (ws: KubeObject, type: EventType, reason: string, message: string) => void;
   /** Called with each status the operator computed (for metrics). */
   observeStatus: (key: string, before: Status | undefined, after: Status, ws: KubeObject) => void;
+  /** When the work queue queued this key for this pass (epoch ms): the start of a claim's timeline. */
+  queuedAt?: number;
 }
 
 export interface ReconcileResult {
@@ -59,14 +67,20 @@ export interface ReconcileResult {
 
 /** Failures of one key after which a transient error shows in the Ready condition (3: a blip does not flap Ready). */
 const SHOW_TRANSIENT_AFTER = 3;
-/** While the previous pod terminates, look again this often (its delete event normally comes first). */
-const TERMINATING_POLL_MS = 5_000;
+/**
+ * While the previous pod terminates (its delete event normally comes first), or the pod reports the
+ * session-key Secret broken (no event comes when it is fixed), look again this often.
+ */
+const POLL_MS = 5_000;
 
 export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const { namespace, name } = parseKey(key);
   const raw = deps.caches.workspaces.get(name, namespace);
   if (!raw || raw.metadata?.deletionTimestamp) return {};
   const log = deps.log.child({ workspace: key, reconcileId: randomUUID() });
+  const timeline = new Timeline();
+  if (deps.queuedAt !== undefined) timeline.mark('queued', deps.queuedAt);
+  timeline.mark('start');
 
   const parsed = AgentWorkspace.safeParse(raw);
   if (!parsed.success) {
@@ -78,7 +92,8 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     await finish(raw, shell, { failure: { reason: Reason.InvalidSpec, message } }, deps, log);
     return { terminal: true };
   }
-  const ws = parsed.data;
+  // Suspended for idleness (status.idleSuspendedGeneration): as spec.suspended until the spec changes.
+  const ws = idleSuspended(parsed.data) ? { ...parsed.data, spec: { ...parsed.data.spec, suspended: true } } : parsed.data;
   const now = deps.now();
   const expiresAt = expiryOf(ws);
   const expired = expiresAt !== undefined && now >= expiresAt;
@@ -86,9 +101,10 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   let children: Children = { serviceReady: false };
   let failure: StatusInput['failure'];
   let transient: unknown;
+  let idle: IdleVerdict | undefined;
   try {
-    await checkReferences(ws, deps);
-    children = await converge(ws, expired, deps, log);
+    children = await converge(ws, expired, deps, log, timeline);
+    idle = await idleVerdict(ws, children, expired, deps, log);
   } catch (err) {
     if (err instanceof TerminalError) {
       failure = { reason: err.reason, message: err.message };
@@ -97,12 +113,51 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
       if (deps.attempts + 1 >= SHOW_TRANSIENT_AFTER) failure = { reason: Reason.ReconcileError, message: `Retrying after an error: ${(err as Error).message}` };
     }
   }
-  await finish(raw, ws, { pod: children.pod, serviceReady: children.serviceReady, unboundClaim: children.unboundClaim, failure, expiresAt }, deps, log);
+  // The status is written while a claimed pod's annotation patch is still in flight; the pass ends after both.
+  const [written, annotated] = await Promise.allSettled([finish(raw, ws, {
+    pod: children.pod, serviceReady: children.serviceReady, unboundClaim: children.unboundClaim, failure, expiresAt,
+    initPending: children.pod !== undefined && initPending(children.pod as KubeObject), lastActivityAt: idle?.lastActivityAt,
+    idleSuspendNow: idle?.suspend,
+  }, deps, log).then((st) => (timeline.mark('status'), st)), children.pending]);
+  if (written.status === 'rejected') throw written.reason;
+  const status = written.value;
+  if (annotated.status === 'rejected') transient ??= annotated.reason;
+  if (timeline.has('claimed')) {
+    log.info({ pod: children.pod?.metadata?.name, ready: readyCondition(status)?.status, timeline: timeline.toJSON() }, 'claim timeline');
+  }
   if (transient) throw transient;
   if (failure) return { terminal: true };
-  if (children.waitingForTermination) return { requeueAfterMs: TERMINATING_POLL_MS };
-  if (expiresAt && !expired) return { requeueAfterMs: Math.max(1, expiresAt.getTime() - now.getTime()) };
-  return {};
+  if (children.waitingForTermination || children.pollSessionKey) return { requeueAfterMs: POLL_MS };
+  const untilExpiry = expiresAt && !expired ? Math.max(1, expiresAt.getTime() - now.getTime()) : undefined;
+  const untilIdleCheck = idle && !idle.suspend ? idle.recheckAfterMs : undefined;
+  const after = Math.min(untilExpiry ?? Infinity, untilIdleCheck ?? Infinity);
+  return after < Infinity ? { requeueAfterMs: after } : {};
+}
+
+export const idleSuspended = (ws: AgentWorkspace) =>
+  ws.status?.idleSuspendedGeneration !== undefined && ws.status.idleSuspendedGeneration === ws.metadata.generation;
+
+/**
+ * lifetime.idleTimeout of a running workspace: reads the server's idle time; past the timeout, the status records
+ * the suspension (its write brings the next pass, which deletes the pod). A failed read is logged and retried later.
+ */
+async function idleVerdict(ws: AgentWorkspace, children: Children, expired: boolean, deps: ReconcileDeps, log: Logger): Promise<IdleVerdict | undefined> {
+  const pod = children.pod as KubeObject | undefined;
+  const running = (pod?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  if (!ws.spec.lifetime.idleTimeout || expired || !pod || !running || initPending(pod)) return undefined;
+  let verdict: IdleVerdict | undefined;
+  try {
+    verdict = await checkIdle(ws, pod, deps.now());
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the server\'s idle time; retrying later');
+    return undefined;
+  }
+  if (verdict?.suspend) {
+    const message = `No agent activity since ${rfc3339(verdict.lastActivityAt)} (lifetime.idleTimeout ${ws.spec.lifetime.idleTimeout}): suspended; any spec change resumes it.`;
+    log.info({ lastActivityAt: rfc3339(verdict.lastActivityAt) }, 'idle: suspending');
+    deps.recordEvent(wsObject(ws), 'Normal', 'IdleSuspended', message);
+  }
+  return verdict;
 }
 
 /** The earlier of creation + maxLifetime and shutdownTime; undefined for Never without shutdownTime. */
@@ -115,34 +170,27 @@ export function expiryOf(ws: AgentWorkspace): Date | undefined {
   return candidates.length ? new Date(Math.min(...candidates)) : undefined;
 }
 
-/** Checks only the operator can make: Secrets the spec references exist and hold the keys it names. */
-async function checkReferences(ws: AgentWorkspace, deps: ReconcileDeps): Promise<void> {
-  const ns = ws.metadata.namespace;
-  const refs: Array<{ field: string; secret: string; keyField: string; key: string }> = [];
-  if (ws.spec.llm) refs.push({ field: 'spec.llm.secretName', secret: ws.spec.llm.secretName, keyField: 'spec.llm.apiKeyKey', key: ws.spec.llm.apiKeyKey });
-  if (ws.spec.sessionApiKey) {
-    const { secretName, key } = ws.spec.sessionApiKey;
-    refs.push({ field: 'spec.sessionApiKey.secretName', secret: secretName, keyField: 'spec.sessionApiKey.key', key });
-  }
-  for (const ref of refs) {
-    let secret: KubeObject;
-    try {
-      secret = await deps.client.get(resourcePath('v1', 'Secret', ns, ref.secret));
-    } catch (err) {
-      if (isNotFound(err)) throw new TerminalError(Reason.InvalidSpec, `${ref.field}: Secret "${ref.secret}" not found in namespace "${ns}".`);
-      throw err;
-    }
-    const data = (secret.data ?? {}) as Record<string, string>;
-    if (!data[ref.key]) throw new TerminalError(Reason.InvalidSpec, `${ref.keyField}: Secret "${ref.secret}" has no key "${ref.key}".`);
-  }
-}
-
 interface Children {
   pod?: PodView;
   serviceReady: boolean;
   /** The workspace's PVC while it is not Bound yet (the scheduler waits for it). */
   unboundClaim?: string;
   waitingForTermination?: boolean;
+  /** The pod reports the generated session-key Secret missing or without its key. */
+  pollSessionKey?: boolean;
+  /** A write still in flight that the pass awaits after its status write (a claimed pod's initialized-for annotation). */
+  pending?: Promise<unknown> | undefined;
+}
+
+/**
+ * Awaits every one of `steps` (independent writes of one pass), then throws the first failure in their order: no
+ * write of this pass is still in flight when it ends, whatever failed.
+ */
+async function settleInOrder<T extends readonly unknown[]>(steps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 function controlledBy(obj: KubeObject, ws: AgentWorkspace): boolean {
@@ -236,42 +284,61 @@ function wsObject(ws: AgentWorkspace): KubeObject {
   return { apiVersion: API_VERSION, kind: KIND, metadata: { name: ws.metadata.name, namespace: ws.metadata.namespace, uid: ws.metadata.uid } };
 }
 
-async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDeps, log: Logger): Promise<Children> {
+async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDeps, log: Logger, timeline: Timeline): Promise<Children> {
   const ns = ws.metadata.namespace;
   const n = names(ws);
   const c = deps.caches;
 
+  // The generated session key, by create alone (the operator may not read Secrets): before the pod
+  // that needs it is created, and again when that pod reports it missing.
+  // A claimed pod keeps its pool-given name: look for it by owner when the workspace has a pool.
+  const cachedPod = c.pods.get(n.pod, ns) ?? (ws.spec.poolRef ? c.pods.list(ns).find((p) => controlledBy(p, ws) && !p.metadata?.deletionTimestamp) : undefined);
   const key = sessionKeyRef(ws);
-  if (key.generated) {
-    const cached = c.secrets.get(n.sessionSecret, ns);
-    // The key is generated once; an existing Secret keeps its key (clients hold it). A Secret that lost
-    // the key gets a new one.
-    const fresh = desiredSessionSecret(ws, randomBytes(32).toString('base64url'));
-    const secret = await ensure(fresh as KubeObject, cached, ws, deps, log);
-    const data = (secret.data ?? {}) as Record<string, string>;
-    if (cached && !data[key.key]) {
-      await deps.client.mergePatch(secret, { stringData: fresh.stringData });
-      log.info({ secret: n.sessionSecret }, 'session key regenerated');
-    }
-  }
+  const configError = podConfigError(cachedPod as PodView | undefined);
+  const keyMissing = key.generated && configError?.kind === 'Secret' && configError.name === key.name;
+  const needKey = (key.generated && !cachedPod && !ws.spec.suspended && !expired) || keyMissing;
+  // Nothing tells the operator when someone fixes the Secret (it does not watch Secrets): look again.
+  const poll = keyMissing ? { pollSessionKey: true } : {};
 
-  const pvc = desiredPvc(ws);
-  const claim = pvc ? await ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log) : undefined;
-  const claimBound = (claim?.status as { phase?: string } | undefined)?.phase === 'Bound';
+  // A warm claim (the pool has a ready pod in the cache): the adopting patch, and the reads /api/init needs, go
+  // out beside the children's writes; none depends on another (the session key reaches a claimed pod through
+  // /api/init, after the Secret's create answered; the Service need only exist before the status says Ready).
+  // A cold pod is created only after all of them (it mounts the session-key Secret).
+  const candidates = !cachedPod && !ws.spec.suspended && !expired ? claimCandidates(ws, deps) : undefined;
+  const claiming = candidates && candidates.pods.length > 0 ? candidates : undefined;
+  const env = claiming ? userEnv(ws, deps.client) : undefined;
+  env?.catch(() => undefined); // awaited by ensureInitialized, or unused when no pod was won
 
-  await ensure(desiredService(ws) as KubeObject, c.services.get(n.service, ns), ws, deps, log, 'spec');
-  // ensure() returned: the Service exists and is ours.
-  const base = { serviceReady: true, ...(claim && !claimBound ? { unboundClaim: n.pvc } : {}) };
-
+  const pvc = desiredPvc(ws, deps.settings.podLimits);
   const np = desiredNetworkPolicy(ws);
   const cachedNp = c.networkPolicies.get(n.networkPolicy, ns);
-  if (np) await ensure(np as unknown as KubeObject, cachedNp, ws, deps, log, 'spec');
-  else if (cachedNp && controlledBy(cachedNp, ws)) {
-    await deleteIfPresent(cachedNp, deps);
-    log.info({ networkPolicy: n.networkPolicy }, 'network policy deleted');
+  // The session key must exist before /api/init (an existing Secret's key is read and delivered, not a new one).
+  const beforeInit = settleInOrder([
+    needKey ? createSessionSecret(ws, deps, log).then((created) => (timeline.mark('sessionKey'), created)) : undefined,
+    pvc ? ensure(pvc as KubeObject, c.pvcs.get(n.pvc, ns), ws, deps, log) : undefined,
+    claiming ? claimWarmPod(ws, claiming, deps, log).then((got) => (got && timeline.mark('claimed'), got)) : undefined,
+  ] as const);
+  // The Service and NetworkPolicy: nothing before the status needs them, so a claim's /api/init does not wait for them.
+  const network = settleInOrder([
+    ensure(desiredService(ws) as KubeObject, c.services.get(n.service, ns), ws, deps, log, 'spec').then(() => timeline.mark('service')),
+    np ? ensure(np as unknown as KubeObject, cachedNp, ws, deps, log, 'spec')
+      : cachedNp && controlledBy(cachedNp, ws) ? deleteIfPresent(cachedNp, deps).then(() => log.info({ networkPolicy: n.networkPolicy }, 'network policy deleted'))
+        : undefined,
+  ] as const);
+  network.catch(() => undefined); // awaited on every path below
+  let first;
+  try {
+    first = await beforeInit;
+  } catch (err) {
+    await network.catch(() => undefined);
+    throw err;
   }
+  const [sessionKey, claim, won] = first;
+  if (!won) await network; // not a claim: every child before the pod, as a cold pod needs
+  const claimBound = (claim?.status as { phase?: string } | undefined)?.phase === 'Bound';
+  // Once `network` has answered (below for a claim): the Service exists and is ours.
+  const base = { serviceReady: true, ...poll, ...(claim && !claimBound ? { unboundClaim: n.pvc } : {}) };
 
-  const cachedPod = c.pods.get(n.pod, ns);
   if (cachedPod && !controlledBy(cachedPod, ws)) refuseForeign(cachedPod, ws, 'Pod', n.pod);
   if (ws.spec.suspended || expired) {
     if (cachedPod && !cachedPod.metadata?.deletionTimestamp) {
@@ -284,24 +351,58 @@ async function converge(ws: AgentWorkspace, expired: boolean, deps: ReconcileDep
     return { pod: cachedPod as PodView | undefined, ...base };
   }
 
-  const want = desiredPod(ws, deps.settings);
+  const want = desiredPod(pooledSpec(ws, c.pools), deps.settings);
   if (!cachedPod) {
+    if (won) {
+      const [init, networked] = await Promise.allSettled([ensureInitialized(ws, won.pod, deps, log, timeline, { initKey: won.initKey, sessionKey, env }), network]);
+      if (init.status === 'rejected') throw init.reason;
+      if (networked.status === 'rejected') {
+        await init.value.annotating?.catch(() => undefined);
+        throw networked.reason;
+      }
+      return { pod: init.value.pod as PodView, pending: init.value.annotating, ...base };
+    }
     const created = await ensure(want as KubeObject, undefined, ws, deps, log);
     return { pod: created as PodView, ...base };
   }
   if (cachedPod.metadata?.deletionTimestamp) return { pod: cachedPod as PodView, ...base, waitingForTermination: true };
+  // A pooled workspace's pod came from the pool's template (which may change or go): it is replaced only when it ended.
+  const pooled = ws.spec.poolRef !== undefined;
   const haveHash = cachedPod.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const wantHash = want.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
   const haveImage = (cachedPod.spec as { containers?: Array<{ name: string; image?: string }> } | undefined)?.containers?.find((x) => x.name === CONTAINER_NAME)?.image;
   const phase = (cachedPod.status as { phase?: string } | undefined)?.phase;
-  const replaceWhy = haveHash !== wantHash ? 'spec changed' : haveImage !== want.spec?.containers[0]?.image ? 'image changed outside the operator' : phase === 'Failed' || phase === 'Succeeded' ? `pod ${phase}` : undefined;
+  const replaceWhy = phase === 'Failed' || phase === 'Succeeded' ? `pod ${phase}` : pooled ? undefined : haveHash !== wantHash ? 'spec changed' : haveImage !== want.spec?.containers[0]?.image ? 'image changed outside the operator' : undefined;
   if (replaceWhy) {
     await deleteIfPresent(cachedPod, deps);
     log.info({ pod: n.pod, why: replaceWhy, haveHash, wantHash }, 'pod replaced');
     deps.recordEvent(wsObject(ws), 'Normal', 'PodReplaced', `Pod ${n.pod} is being replaced: ${replaceWhy}.`);
     return { pod: terminating(cachedPod, deps.now()), ...base, waitingForTermination: true };
   }
+  if (isClaimed(cachedPod)) {
+    const init = await ensureInitialized(ws, cachedPod, deps, log, timeline);
+    return { pod: init.pod as PodView, pending: init.annotating, ...base };
+  }
   return { pod: cachedPod as PodView, ...base };
+}
+
+/**
+ * Creates the generated session-key Secret with 256 fresh random bits; returns the key it created (a claim hands
+ * it to /api/init without reading it back), undefined when one existed. One that exists is left as it is:
+ * the operator cannot tell its own from another's, nor see its keys (no read on Secrets); the pod reports
+ * a missing key, and status says so.
+ */
+async function createSessionSecret(ws: AgentWorkspace, deps: ReconcileDeps, log: Logger): Promise<string | undefined> {
+  const value = randomBytes(32).toString('base64url');
+  const secret = desiredSessionSecret(ws, value);
+  try {
+    await deps.client.create(secret as KubeObject);
+    log.info({ secret: secret.metadata?.name }, 'session key created');
+    return value;
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    return undefined;
+  }
 }
 
 async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<void> {
@@ -316,10 +417,10 @@ async function deleteIfPresent(obj: KubeObject, deps: ReconcileDeps): Promise<vo
 async function finish(
   raw: KubeObject,
   ws: AgentWorkspace,
-  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt' | 'unboundClaim'> & { serviceReady?: boolean },
+  part: Pick<StatusInput, 'pod' | 'failure' | 'expiresAt' | 'unboundClaim' | 'initPending' | 'lastActivityAt' | 'idleSuspendNow'> & { serviceReady?: boolean },
   deps: ReconcileDeps,
   log: Logger,
-): Promise<void> {
+): Promise<Status> {
   const before = ws.status;
   const key = sessionKeyRef(ws);
   const status = computeStatus({
@@ -330,12 +431,15 @@ async function finish(
     url: workspaceUrl(ws, deps.settings.clusterDomain),
     failure: part.failure,
     expiresAt: part.expiresAt,
+    initPending: part.initPending,
+    lastActivityAt: part.lastActivityAt,
+    idleSuspendNow: part.idleSuspendNow,
     now: deps.now(),
   });
   deps.observeStatus(`${ws.metadata.namespace}/${ws.metadata.name}`, before, status, raw);
-  if (sameStatus(before, status)) return;
+  if (sameStatus(before, status)) return status;
   const stored = await writeStatus(raw, before, status, deps);
-  if (stored === 'unchanged') return;
+  if (stored === 'unchanged') return status;
   const prev = readyCondition(stored);
   const next = readyCondition(status);
   if (next && (prev?.reason !== next.reason || prev?.status !== next.status)) {
@@ -343,6 +447,7 @@ async function finish(
     const warning = [Reason.ImagePullFailed, Reason.PodFailed, Reason.Unschedulable, Reason.InvalidSpec, Reason.ResourceConflict, Reason.ReconcileError].includes(next.reason as never);
     deps.recordEvent(raw, warning ? 'Warning' : 'Normal', next.reason, next.message);
   }
+  return status;
 }
 
 export function sameStatus(a: Status | undefined, b: Status): boolean {

@@ -33,7 +33,7 @@ describe('computeStatus: the Ready condition', () => {
     ['6. ImagePullBackOff → ImagePullFailed', { pod: waiting('ImagePullBackOff') }, 'False', 'ImagePullFailed'],
     ['7. scheduled, container creating → Provisioning', { pod: waiting('ContainerCreating') }, 'False', 'Provisioning'],
     ['8. CrashLoopBackOff → PodFailed', { pod: waiting('CrashLoopBackOff') }, 'False', 'PodFailed'],
-    ['9. missing Secret key → PodFailed', { pod: waiting('CreateContainerConfigError') }, 'False', 'PodFailed'],
+    ['9. a config error about nothing the spec names → PodFailed', { pod: waiting('CreateContainerConfigError') }, 'False', 'PodFailed'],
     ['10. phase Failed → PodFailed', { pod: pod({ phase: 'Failed', reason: 'Evicted' }) }, 'False', 'PodFailed'],
     ['11. running, not ready → Starting', { pod: running }, 'False', 'Starting'],
     ['12. ready → Running', { pod: ready }, 'True', 'Running'],
@@ -49,6 +49,25 @@ describe('computeStatus: the Ready condition', () => {
     const c = computeStatus(input(over)).conditions![0]!;
     expect(c).toMatchObject({ type: 'Ready', status, reason, observedGeneration: 3 });
     expect(c.message.length).toBeGreaterThan(0);
+  });
+});
+
+describe('computeStatus: what the kubelet reports missing (the operator reads no Secret it did not create)', () => {
+  const verdict = (spec: AgentWorkspaceSpecInput, message: string) => computeStatus(input({ ws: ws(spec), pod: waiting('CreateContainerConfigError', message) })).conditions![0]!;
+  it.each<[string, AgentWorkspaceSpecInput, string, string, RegExp]>([
+    ['the LLM Secret', { llm: { secretName: 'llm' } }, 'secret "llm" not found', 'InvalidSpec', /^spec\.llm\.secretName: Secret "llm" not found in namespace "team"/],
+    ['the LLM API key', { llm: { secretName: 'llm', apiKeyKey: 'token' } }, "couldn't find key token in Secret team/llm", 'InvalidSpec', /^spec\.llm\.apiKeyKey: Secret "llm" has no key "token"/],
+    ["the user's session-key Secret", { sessionApiKey: { secretName: 'mine' } }, 'secrets "mine" not found', 'InvalidSpec', /^spec\.sessionApiKey\.secretName: /],
+    ['an env secretKeyRef key', { env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, "couldn't find key k in Secret team/s", 'InvalidSpec', /^spec\.env\[1\]\.valueFrom\.secretKeyRef\.key: /],
+    ['an envFrom Secret', { envFrom: [{ secretRef: { name: 'bag' } }] }, 'secret "bag" not found', 'InvalidSpec', /^spec\.envFrom\[0\]\.secretRef\.name: Secret "bag" not found/],
+    ['an envFrom ConfigMap', { envFrom: [{ configMapRef: { name: 'cfg' } }] }, 'configmap "cfg" not found', 'InvalidSpec', /^spec\.envFrom\[0\]\.configMapRef\.name: ConfigMap "cfg" not found/],
+    ['the generated session key, deleted (the operator creates it again)', {}, 'secret "w1-session-key" not found', 'Provisioning', /created again/],
+    ['the generated session key, edited', {}, "couldn't find key sessionApiKey in Secret team/w1-session-key", 'InvalidSpec', /delete it and the operator creates a new one/],
+    ['a Secret the spec does not name', { llm: { secretName: 'llm' } }, 'secret "other" not found', 'PodFailed', /cannot run: CreateContainerConfigError/],
+  ])('%s', (_name, spec, message, reason, text) => {
+    const c = verdict(spec, message);
+    expect(c).toMatchObject({ status: 'False', reason });
+    expect(c.message).toMatch(text);
   });
 });
 

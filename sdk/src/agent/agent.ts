@@ -13,6 +13,7 @@ import type { ExecutionStatus } from '../conversation/state.js';
 import type { AgentSpec } from './agent-spec.js';
 import type { LLMSummarizingCondenser } from './condenser.js';
 import { shouldConfirm, type ConfirmationPolicy } from './confirmation-policy.js';
+import { StreamSlot, type StreamProgress } from './stream-slot.js';
 import { defaultSystemPrompt } from './system-prompt.js';
 import { buildView, viewToMessages } from './view.js';
 
@@ -26,6 +27,10 @@ export interface StepContext {
   confirmationPolicy: ConfirmationPolicy;
   signal: AbortSignal;
   onDelta?: (delta: { content?: string; reasoning_content?: string }) => void;
+  /** Stream progress (item_started, delta, item_aborted) of a streaming LLM; its presence mints the step's item id. */
+  onProgress?: (progress: StreamProgress) => void;
+  /** Masks the conversation's secrets in text. */
+  mask?: (s: string) => string;
 }
 
 const NO_CONFIRM: ReadonlySet<string> = new Set(['FinishAction', 'ThinkAction']);
@@ -88,18 +93,46 @@ export class Agent {
     return true;
   }
 
-  /** One step: a condensation when due (as OpenHands, that is the whole step), else one LLM call and its actions. */
+  /**
+   * One step: a condensation when due (as OpenHands, that is the whole step), else one LLM call and its actions. With
+   * `ctx.onProgress` the step's stream slot is retired by its first event or aborted when the step ends without one.
+   */
   async step(ctx: StepContext): Promise<void> {
     if (await this.condense(ctx)) return;
+    const n = ctx.events.length;
+    const slot = ctx.onProgress ? new StreamSlot(n ? n - 1 : null, ctx.onProgress, ctx.mask ?? ((s) => s)) : null;
+    try {
+      await this.callAndAct(ctx, slot);
+      slot?.close('no_durable_event');
+    } catch (err) {
+      slot?.close(ctx.signal.aborted ? 'cancelled' : err instanceof Error ? err.name : 'Error');
+      throw err;
+    }
+  }
+
+  private async callAndAct(ctx: StepContext, slot: StreamSlot | null): Promise<void> {
     const view = buildView(ctx.events);
-    const withRisk = ctx.confirmationPolicy.kind === 'ConfirmRisky';
+    /** Appends the step's first durable event under the slot's id (the id a client's open slot waits for). */
+    const emitClaimed = <E extends EventInput>(event: E) => {
+      const id = slot?.claim();
+      const out = ctx.emit(id ? { ...event, id } : event);
+      if (id) slot?.commit();
+      return out;
+    };
+    const onDelta = ctx.onDelta || slot
+      ? (d: { content?: string; reasoning_content?: string }) => {
+        ctx.onDelta?.(d);
+        slot?.onDelta(d);
+      }
+      : undefined;
     let response: CompletionResponse;
     try {
+      // As OpenHands: every tool that is not read-only offers `security_risk`, whatever the policy.
       response = await this.llm.complete({
         messages: viewToMessages(view),
-        tools: this.tools.map((t) => toLLMTool(t, withRisk && !NO_CONFIRM.has(t.actionKind))),
+        tools: this.tools.map((t) => toLLMTool(t, !t.annotations.readOnlyHint)),
         signal: ctx.signal,
-        ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
+        ...(onDelta ? { onDelta } : {}),
       });
     } catch (err) {
       // As OpenHands: a context-window overflow asks the condenser to make room, when there is one.
@@ -112,7 +145,7 @@ export class Agent {
     ctx.recordUsage(this.llm, response);
     const calls = response.message.tool_calls ?? [];
     if (calls.length === 0) {
-      ctx.emit({ kind: 'MessageEvent', source: 'agent', llm_message: response.message, llm_response_id: response.id });
+      emitClaimed({ kind: 'MessageEvent', source: 'agent', llm_message: response.message, llm_response_id: response.id });
       ctx.setStatus('finished');
       return;
     }
@@ -130,16 +163,16 @@ export class Agent {
         tool_call: call,
         llm_response_id: response.id,
       };
-      const parsed = this.parseCall(call);
+      const parsed = this.parseCall(call, ctx.confirmationPolicy.kind === 'ConfirmRisky');
       if ('error' in parsed) {
         // As OpenHands: unparsable arguments are replaced in the stored call by a JSON marker, so the history sent
         // back to any provider stays valid; the error event tells the model what was wrong.
         const stored = isJsonObject(call.arguments) ? call : { ...call, arguments: JSON.stringify({ _openhands_malformed_tool_call: true, error: parsed.error }) };
-        ctx.emit({ ...common, tool_call: stored, action: null });
+        emitClaimed({ ...common, tool_call: stored, action: null });
         ctx.emit({ kind: 'AgentErrorEvent', tool_name: call.name, tool_call_id: call.id, error: parsed.error, classification: AGENT_OUTCOME });
         return;
       }
-      actions.push(ctx.emit({ ...common, action: parsed.action, security_risk: parsed.risk, summary: parsed.summary }));
+      actions.push(emitClaimed({ ...common, action: parsed.action, security_risk: parsed.risk, summary: parsed.summary }));
     });
     if (actions.length === 0) return;
     const needsConfirmation = actions.some((a) => !NO_CONFIRM.has(a.action!.kind) && shouldConfirm(ctx.confirmationPolicy, a.security_risk));
@@ -175,7 +208,11 @@ export class Agent {
     }
   }
 
-  private parseCall(call: MessageToolCall): { action: Action; risk: SecurityRisk; summary: string } | { error: string } {
+  /**
+   * The call's action. Its `security_risk` counts only for a tool that is not read-only and when risk is rated (the
+   * ConfirmRisky policy, which stands for OpenHands' security analyzer); otherwise it is UNKNOWN, as there.
+   */
+  private parseCall(call: MessageToolCall, rated: boolean): { action: Action; risk: SecurityRisk; summary: string } | { error: string } {
     const tool = this.byName.get(call.name);
     if (!tool) return { error: `Tool '${call.name}' not found. Available: ${[...this.byName.keys()].join(', ')}` };
     let args: unknown;
@@ -195,6 +232,7 @@ export class Agent {
       const issues = r.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
       return { error: `Error validating args ${call.arguments} for tool '${call.name}': ${issues}` };
     }
-    return { action: { ...(r.data as object), kind: tool.actionKind } as Action, risk: risk.success ? risk.data : 'UNKNOWN', summary };
+    const counted = rated && !tool.annotations.readOnlyHint && risk.success;
+    return { action: { ...(r.data as object), kind: tool.actionKind } as Action, risk: counted ? risk.data : 'UNKNOWN', summary };
   }
 }

@@ -31,6 +31,7 @@ interface CreateOptions extends KubernetesOptions {
   name?: string;
   image?: string;
   llmSecret?: string;
+  pool?: string;
   timeout?: number;
 }
 
@@ -129,7 +130,7 @@ async function createKubernetes(io: Io, o: CreateOptions): Promise<number> {
   let workspace;
   try {
     workspace = await KubernetesWorkspace.create({
-      name: o.name, namespace: o.namespace, kubeconfig: o.kubeconfig, image: o.image, llm: o.llmSecret ? { secretName: o.llmSecret } : undefined,
+      name: o.name, namespace: o.namespace, kubeconfig: o.kubeconfig, image: o.image, llm: o.llmSecret ? { secretName: o.llmSecret } : undefined, pool: o.pool,
       keepAlive: true, onProgress: progress, ...(o.timeout ? { readyTimeoutMs: Math.round(o.timeout * 1000) } : {}),
     });
   } catch (err) {
@@ -160,10 +161,12 @@ export function registerCreate(program: Command, ctx: Context): void {
     .option('--mount <host:target[:ro]>', 'Docker: bind-mount a host directory (repeatable), e.g. ./project:/workspace', mountFlag)
     .option('--port <port>', 'Docker: the server\'s port on 127.0.0.1 (default: a free one)', positiveInt)
     .option('--llm-secret <secret>', 'Kubernetes: a Secret in the namespace with the LLM settings (keys model, apiKey, baseUrl)')
+    .addOption(new Option('--pool <pool>', 'Kubernetes: claim a warm pod of this AgentWorkspacePool (a cold start when it has none ready)').conflicts(['image']))
     .option('--timeout <seconds>', 'Kubernetes and Docker: how long to wait for Ready (default 300 and 120)', seconds);
   withKubernetes(withJson(cmd)).addHelpText('after', `
 Examples:
   agentws create --name demo                      # Kubernetes, the kubeconfig's namespace
+  agentws create --pool warm --name fast          # Kubernetes, a warm pod of the AgentWorkspacePool "warm"
   agentws create --docker --mount ./project:/workspace --name box
   agentws create --docker-dev python:3.12-bookworm --name py
   agentws create --local ./project
@@ -172,7 +175,7 @@ Examples:
     const docker = o.docker || o.dockerDev !== undefined;
     if (!docker) for (const [flag, given] of [['--mount', o.mount], ['--port', o.port]] as const) if (given !== undefined) throw new UsageError(`${flag} is for Docker workspaces`);
     if (docker) {
-      for (const [flag, given] of [['--key-file', o.keyFile], ['--working-dir', o.workingDir], ['--llm-secret', o.llmSecret], ['--namespace', o.namespace], ['--kubeconfig', o.kubeconfig]] as const) {
+      for (const [flag, given] of [['--key-file', o.keyFile], ['--working-dir', o.workingDir], ['--llm-secret', o.llmSecret], ['--pool', o.pool], ['--namespace', o.namespace], ['--kubeconfig', o.kubeconfig]] as const) {
         if (given !== undefined) throw new UsageError(`${flag} is not for Docker workspaces`);
       }
       for (const m of o.mount ?? []) parseMount(ctx.io, m);
@@ -182,7 +185,7 @@ Examples:
       for (const [flag, given] of [['--key-file', o.keyFile], ['--working-dir', o.workingDir]] as const) if (given) throw new UsageError(`${flag} goes with --url`);
       return createKubernetes(ctx.io, o);
     }
-    for (const [flag, given] of [['--image', o.image], ['--llm-secret', o.llmSecret], ['--timeout', o.timeout], ['--namespace', o.namespace], ['--kubeconfig', o.kubeconfig]] as const) {
+    for (const [flag, given] of [['--image', o.image], ['--llm-secret', o.llmSecret], ['--pool', o.pool], ['--timeout', o.timeout], ['--namespace', o.namespace], ['--kubeconfig', o.kubeconfig]] as const) {
       if (given !== undefined) throw new UsageError(`${flag} is for Kubernetes workspaces`);
     }
     if (o.local !== undefined) {

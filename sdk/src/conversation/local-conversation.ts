@@ -7,6 +7,7 @@ import { Agent, type StepContext } from '../agent/agent.js';
 import { effectiveToolSpecs, parseAgentSpec, redactAgentSpec, type AgentSpec, type AgentSpecInput } from '../agent/agent-spec.js';
 import { LLMSummarizingCondenser } from '../agent/condenser.js';
 import { ConfirmationPolicySchema, type ConfirmationPolicy, type ConfirmationPolicyInput } from '../agent/confirmation-policy.js';
+import type { StreamProgress } from '../agent/stream-slot.js';
 import { detectStuck, StuckThresholdsSchema, type StuckThresholds } from '../agent/stuck-detector.js';
 import { buildView, unresolvedActions, viewToMessages } from '../agent/view.js';
 import { contentText, text } from '../events/content.js';
@@ -14,13 +15,14 @@ import type { ErrorClassification } from '../events/error-classification.js';
 import { EventSchema, type Event, type EventInput } from '../events/event.js';
 import { MessageSchema, type MessageInput } from '../events/llm-message.js';
 import { FULL_STATE_KEY } from '../events/state-update-event.js';
+import { LLMConfigSchema, type LLMConfigInput } from '../llm/config.js';
 import { defaultLLMFactory, type LLMFactory } from '../llm/create-llm.js';
 import { LLMError } from '../llm/errors.js';
 import { ConversationStatsSchema, recordUsage, type ConversationStats } from '../llm/metrics.js';
 import type { CompletionResponse, LLM } from '../llm/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createTools } from '../tools/registry.js';
-import type { Tool } from '../tools/tool.js';
+import type { Tool, ToolHost } from '../tools/tool.js';
 import { ConversationSettingsSchema, type Conversation, type ConversationSettings } from './conversation.js';
 import { ConversationExistsError, ConversationNotFoundError, ConversationStateError, EventNotFoundError } from './errors.js';
 import { EventLog, type EventListener } from './event-log.js';
@@ -51,10 +53,17 @@ export interface LocalConversationHooks {
   /** Token deltas of streaming LLMs (not persisted; a server may forward them as `StreamingDeltaEvent`s). */
   onStreamingDelta?: (delta: { content?: string; reasoning_content?: string }) => void;
   /**
+   * Stream progress of streaming LLMs (OpenHands' `StreamProgress`, a session socket's item_started, delta and
+   * item_aborted frames; not persisted). Given, each step's first event carries the id its progress announced.
+   */
+  onStreamProgress?: (progress: StreamProgress) => void;
+  /**
    * The environment the tools' processes start from (the secrets are added to it). Default: this process's
    * environment. A server should pass one without its own credentials, which the agent could otherwise read.
    */
   toolEnvironment?: Record<string, string | undefined>;
+  /** Where the tools' processes run and which files they may touch (`ToolRuntime.launcher`, `checkPath`). Default: here, any. */
+  toolHost?: ToolHost;
 }
 
 export type LocalConversationOptions = ConversationSettings & z.input<typeof LocalConversationOptionsSchema> & LocalConversationHooks;
@@ -67,7 +76,7 @@ export type OpenConversationOptions = Omit<LocalConversationOptions, 'agent' | '
 };
 
 /** `fork` options. The fork keeps the agent (with its keys), the secrets, the workspace and the LLM factory. */
-export interface ForkOptions extends Pick<LocalConversationHooks, 'logger' | 'onStreamingDelta'> {
+export interface ForkOptions extends Pick<LocalConversationHooks, 'logger' | 'onStreamingDelta' | 'onStreamProgress'> {
   /** Default: a new id. */
   conversation_id?: string;
   /** Copy the events up to and including this one (default: all); the fork is then `idle`. */
@@ -137,6 +146,7 @@ export class LocalConversation implements Conversation {
   private readonly llm: LLM;
   private readonly hooks: LocalConversationHooks;
   private readonly onDelta: LocalConversationHooks['onStreamingDelta'];
+  private readonly onProgress: LocalConversationHooks['onStreamProgress'];
   private running: Promise<ExecutionStatus> | null = null;
   private controller = new AbortController();
   private interrupted = false;
@@ -148,13 +158,14 @@ export class LocalConversation implements Conversation {
     createdAt: string,
   ) {
     this.s = s;
-    this.hooks = { llmFactory: opts.llmFactory, logger: opts.logger, toolEnvironment: opts.toolEnvironment };
+    this.hooks = { llmFactory: opts.llmFactory, logger: opts.logger, toolEnvironment: opts.toolEnvironment, toolHost: opts.toolHost };
     this.id = s.id;
     this.createdAt = createdAt;
     s.secrets.addMaskOnly(s.spec.llm.api_key);
     if (s.spec.condenser?.kind === 'LLMSummarizingCondenser') s.secrets.addMaskOnly(s.spec.condenser.llm.api_key);
     this.logger = maskingLogger(opts.logger ?? silentLogger, s.secrets);
     this.onDelta = opts.onStreamingDelta;
+    this.onProgress = opts.onStreamProgress;
     this.log = new EventLog(s.dir, s.events, this.logger);
     const factory = opts.llmFactory ?? defaultLLMFactory;
     const llm = (this.llm = factory(s.spec.llm));
@@ -163,7 +174,7 @@ export class LocalConversation implements Conversation {
       : null;
     const dataDir = s.dir ?? mkdtempSync(join(tmpdir(), `conversation-${s.id.slice(0, 8)}-`));
     this.tools = createTools(effectiveToolSpecs(s.spec), {
-      workingDir: s.workingDir, dataDir, persistent: s.dir !== null, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}),
+      workingDir: s.workingDir, dataDir, persistent: s.dir !== null, env: s.secrets.env(), ...(opts.toolEnvironment ? { baseEnv: opts.toolEnvironment } : {}), ...opts.toolHost,
     });
     this.agent = new Agent(s.spec, this.tools, llm, condenser, s.workingDir);
   }
@@ -308,6 +319,11 @@ export class LocalConversation implements Conversation {
     return this.log.get(id);
   }
 
+  /** The position of a persisted event in the log (its file's `{idx:05d}`, a session socket's `seq`), or -1. */
+  eventIndex(id: string): number {
+    return this.log.indexOf(id);
+  }
+
   /**
    * Appends an event of the host's (a server's restart notice, a setting it changed): the one way an event enters
    * the log, for the agent too. It is masked with the secrets and API keys, validated, and persisted before any
@@ -340,7 +356,7 @@ export class LocalConversation implements Conversation {
       ...this.s, id, dir, status, secrets: this.s.secrets.copy(), events: [], lastUserMessageId: lastUser?.id ?? null,
       stats: options.reset_metrics ? ConversationStatsSchema.parse({}) : structuredClone(this.s.stats),
     };
-    const fork = new LocalConversation(s, { ...this.hooks, logger: options.logger ?? this.hooks.logger, onStreamingDelta: options.onStreamingDelta }, new Date().toISOString());
+    const fork = new LocalConversation(s, { ...this.hooks, logger: options.logger ?? this.hooks.logger, onStreamingDelta: options.onStreamingDelta, onStreamProgress: options.onStreamProgress }, new Date().toISOString());
     try {
       if (dir) ensureDir(dir);
       for (const e of events) fork.emit(e);
@@ -365,15 +381,20 @@ export class LocalConversation implements Conversation {
 
   /**
    * A title for this conversation (OpenHands `generate_title`): its LLM asked once, without tools, about the first
-   * user message (or `message`), falling back to that message cut to `maxLength` (default 50). Changes nothing; with
+   * user message (or `message`), falling back to that message cut to `maxLength` (default 50). Sets no title; with
    * `publishErrors` a failed LLM call is also appended as a `ConversationErrorEvent` (as the official server's
-   * autotitle does). Throws `ConversationStateError` when there is no user message to title.
+   * autotitle does). The call's tokens are added to the stats (a `stats` state update follows), as the agent's LLM
+   * counts them in OpenHands. `llm`: another model for the title (OpenHands' `title_llm_profile`), built by the
+   * conversation's LLM factory; as there, its tokens are not counted. Throws `ConversationStateError` when there is
+   * no user message to title, `ZodError` for an invalid `llm`.
    */
-  async generateTitle(options: { message?: string; maxLength?: number; publishErrors?: boolean } = {}): Promise<string> {
+  async generateTitle(options: { message?: string; maxLength?: number; publishErrors?: boolean; llm?: LLMConfigInput } = {}): Promise<string> {
     const message = options.message ?? firstUserMessageText(this.log.all());
     if (!message) throw new ConversationStateError('no user message to generate a title from');
-    const title = await generateTitle(message, this.llm, {
+    const llm = options.llm ? (this.hooks.llmFactory ?? defaultLLMFactory)(LLMConfigSchema.parse(options.llm)) : this.llm;
+    const title = await generateTitle(message, llm, {
       ...(options.maxLength !== undefined ? { maxLength: options.maxLength } : {}),
+      ...(llm === this.llm ? { onResponse: (response: CompletionResponse) => this.recordUsage(llm, response) } : {}),
       onError: (err) => {
         const code = err instanceof LLMError ? err.code : err instanceof Error ? err.name : 'Error';
         const detail = this.s.secrets.mask(err instanceof Error ? err.message : String(err));
@@ -577,6 +598,8 @@ export class LocalConversation implements Conversation {
       get confirmationPolicy() { return self.s.policy; },
       signal: this.controller.signal,
       ...(this.onDelta ? { onDelta: this.onDelta } : {}),
+      ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+      mask: (s) => this.s.secrets.mask(s),
     };
   }
 
@@ -587,6 +610,7 @@ export class LocalConversation implements Conversation {
     this.emit({ kind: 'ConversationStateUpdateEvent', key: 'execution_status', value: status });
   }
 
+  /** Adds a completion's usage to the stats; their state update follows. */
   private recordUsage(llm: LLM, r: CompletionResponse): void {
     this.s.stats = recordUsage(this.s.stats, llm.config.usage_id, llm.config.model, r.usage, r.id, r.latency_ms, {
       input: llm.config.input_cost_per_token, output: llm.config.output_cost_per_token,

@@ -45,7 +45,7 @@ describe('LocalConversation.generateTitle', () => {
     const prompt = contentText(request![1]!.content);
     expect(prompt).toMatch(/^Generate a title \(maximum 50 characters\) for a conversation that starts with this message:\n\nPlease write a parser\./);
     expect(prompt).toContain('✅ test: Tests');
-    expect(conv.events()).toHaveLength(before);
+    expect(conv.events().slice(before).map((e) => e.kind === 'ConversationStateUpdateEvent' && e.key)).toEqual(['stats']);
   });
 
   it('falls back to the message cut to length when the model fails; publishErrors appends a ConversationErrorEvent', async () => {
@@ -58,6 +58,37 @@ describe('LocalConversation.generateTitle', () => {
     const error = conv.events().at(-1)!;
     expect(error).toMatchObject({ kind: 'ConversationErrorEvent', source: 'environment', code: 'LLMBadRequestError' });
     expect(conv.status).toBe('idle');
+  });
+
+  it('counts the title call\'s tokens in the stats of the agent\'s model and appends a stats update (OpenHands)', async () => {
+    const { conv } = await start({ turns: [{ text: 'unused' }], title: '🔧 Fix it' });
+    await conv.sendMessage('fix the build');
+    const before = conv.stats.usage_to_metrics.agent?.accumulated_token_usage.prompt_tokens ?? 0;
+    await conv.generateTitle();
+    const usage = conv.stats.usage_to_metrics.agent!.accumulated_token_usage;
+    expect(usage.prompt_tokens).toBeGreaterThan(before);
+    expect(conv.events().at(-1)).toMatchObject({ kind: 'ConversationStateUpdateEvent', key: 'stats', value: conv.stats });
+  });
+
+  it('titles with another model when given one (title_llm_profile), whose tokens are not counted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'title-'));
+    dirs.push(root);
+    const models: string[] = [];
+    const conv = await LocalConversation.create({
+      agent: { llm: { model: 'scripted/agent', usage_id: 'agent', num_retries: 0 }, tools: [] },
+      workspace: join(root, 'ws'),
+      llmFactory: (cfg: LLMConfig) => {
+        models.push(cfg.model);
+        return new ScriptedLLM(cfg, { turns: [{ text: 'unused' }], title: cfg.model === 'scripted/cheap' ? '🪶 Cheap title' : '🐘 Agent title' });
+      },
+    });
+    open.push(conv);
+    await conv.sendMessage('write docs');
+    const events = conv.events().length;
+    expect(await conv.generateTitle({ llm: { model: 'scripted/cheap', usage_id: 'title' } })).toBe('🪶 Cheap title');
+    expect(models).toEqual(['scripted/agent', 'scripted/cheap']);
+    expect(conv.stats.usage_to_metrics).toEqual({});
+    expect(conv.events()).toHaveLength(events);
   });
 
   it('strips inline reasoning, masks secrets, and refuses a conversation without a user message', async () => {

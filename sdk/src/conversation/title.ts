@@ -4,7 +4,7 @@
 import { contentText, text } from '../events/content.js';
 import type { Event } from '../events/event.js';
 import type { Message } from '../events/llm-message.js';
-import type { LLM } from '../llm/types.js';
+import type { CompletionResponse, LLM } from '../llm/types.js';
 
 /** The system prompt of a title request (the scripted model tells title requests apart by it). */
 export const TITLE_SYSTEM_PROMPT =
@@ -77,6 +77,8 @@ export interface GenerateTitleOptions {
   maxLength?: number;
   /** Called with the LLM's error; the title then falls back to the message. */
   onError?: (err: unknown) => void;
+  /** Called with the model's answer (its usage, for the stats). */
+  onResponse?: (response: CompletionResponse) => void;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function generateTitle(message: string, llm: LLM | null, options: G
   if (llm) {
     try {
       const response = await llm.complete({ messages: titleRequestMessages(message, maxLength), tools: [] });
+      options.onResponse?.(response);
       const title = stripReasoning(contentText(response.message.content)).trim();
       if (title) return cut(title, maxLength);
     } catch (err) {

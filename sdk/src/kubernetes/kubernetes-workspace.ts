@@ -15,6 +15,8 @@ import {
   ListKubernetesWorkspacesOptionsSchema, type AttachKubernetesWorkspaceOptions, type ConnectMode, type DeleteKubernetesWorkspaceOptions,
   type KubernetesWorkspaceOptions, type ListKubernetesWorkspacesOptions,
 } from './options.js';
+import { waitUntilGone } from './wait-gone.js';
+import { waitUntilReachable } from './wait-reachable.js';
 import { waitForReady, type AgentWorkspaceObject, type ReadyProgress, type WatchFn } from './wait-ready.js';
 
 export const GROUP = 'agentworkspace.dev';
@@ -107,6 +109,7 @@ export class KubernetesWorkspace extends RemoteWorkspace {
     if (o.lifetime) spec.lifetime = o.lifetime;
     if (o.env) spec.env = Object.entries(o.env).map(([name, value]) => ({ name, value }));
     if (o.llm) spec.llm = o.llm;
+    if (o.pool) spec.poolRef = { name: o.pool };
     const body = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'AgentWorkspace',
@@ -161,24 +164,36 @@ export class KubernetesWorkspace extends RemoteWorkspace {
 
   /**
    * Deletes an AgentWorkspace by name without connecting to it (whatever its state): true when it existed, false
-   * when there was none. Returns once the API server accepted the deletion (foreground: the children go first).
+   * when there was none. Returns once the API server accepted the deletion (foreground: the children go first), or
+   * with `wait` once it is gone; a deletion still pending after `waitTimeoutMs` is a TimeoutError.
    */
-  static async delete(options: DeleteKubernetesWorkspaceOptions): Promise<boolean> {
+  static async delete(options: DeleteKubernetesWorkspaceOptions, seams: KubernetesWorkspaceSeams = {}): Promise<boolean> {
     const o = DeleteKubernetesWorkspaceOptionsSchema.parse(options);
     const kc = loadKubeConfig(o.kubeconfig);
-    return deleteWorkspace(kc, o.namespace ?? defaultNamespace(kc), o.name, silentLogger, true);
+    const namespace = o.namespace ?? defaultNamespace(kc);
+    const existed = await deleteWorkspace(kc, namespace, o.name, silentLogger, true);
+    if (existed && o.wait) {
+      const custom = kc.makeApiClient(CustomObjectsApi);
+      const watcher = new Watch(kc);
+      await waitUntilGone({
+        name: o.name, namespace, collectionPath: collectionPath(namespace), timeoutMs: o.waitTimeoutMs, logger: silentLogger,
+        get: async () => (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: o.name })) as AgentWorkspaceObject,
+        watch: seams.watch ?? ((path, query, onEvent, done) => watcher.watch(path, query, onEvent, done)),
+      });
+    }
+    return existed;
   }
 
   private static async connect(
     kc: KubeConfig, namespace: string, name: string,
-    o: { connect: ConnectMode; url?: string | undefined; keepAlive: boolean; readyTimeoutMs: number; workingDir: string; onProgress?: ((p: ReadyProgress) => void) | undefined },
+    o: { connect: ConnectMode; url?: string | undefined; keepAlive: boolean; readyTimeoutMs: number; waitWhileUnschedulable: boolean; workingDir: string; onProgress?: ((p: ReadyProgress) => void) | undefined },
     logger: Logger, seams: KubernetesWorkspaceSeams,
   ): Promise<KubernetesWorkspace> {
+    const deadline = Date.now() + o.readyTimeoutMs;
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const collectionPath = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
     const watcher = new Watch(kc);
     const ready = await waitForReady({
-      name, namespace, collectionPath, timeoutMs: o.readyTimeoutMs, onProgress: o.onProgress, logger,
+      name, namespace, collectionPath: collectionPath(namespace), timeoutMs: o.readyTimeoutMs, waitWhileUnschedulable: o.waitWhileUnschedulable, onProgress: o.onProgress, logger,
       get: async () => (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as AgentWorkspaceObject,
       watch: seams.watch ?? ((path, query, onEvent, done) => watcher.watch(path, query, onEvent, done)),
     });
@@ -204,6 +219,12 @@ export class KubernetesWorkspace extends RemoteWorkspace {
       proxy = await startServiceProxy(kc, { namespace, service: name, port: SERVER_PORT }, logger);
       url = proxy.url;
     }
+    try {
+      await waitUntilReachable({ workspace: `${namespace}/${name}`, url, deadline, logger });
+    } catch (err) {
+      await proxy?.close();
+      throw err;
+    }
     logger.info({ workspace: `${namespace}/${name}`, via: mode, url }, 'connected to the agent server');
     return new KubernetesWorkspace(url, sessionApiKey, o.workingDir, { kubeConfig: kc, namespace, name, keepAlive: o.keepAlive, logger, proxy, object: ready, via: mode });
   }
@@ -215,6 +236,11 @@ export class KubernetesWorkspace extends RemoteWorkspace {
     await this.conn.proxy?.close();
     if (!this.conn.keepAlive) await deleteWorkspace(this.conn.kubeConfig, this.namespace, this.name, this.conn.logger, true);
   }
+}
+
+/** The collection path of AgentWorkspaces in a namespace (what the watches follow). */
+function collectionPath(namespace: string): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
 }
 
 /**

@@ -25,6 +25,10 @@ const ConnectionFields = {
   url: z.string().url().optional().describe('Connect to this server URL instead (an Ingress, a port-forward). Default: none (see connect).'),
   keepAlive: z.boolean().optional(),
   readyTimeoutMs: z.number().int().positive().default(300_000).describe('How long to wait for Ready. @unit milliseconds. Default: 300 000.'),
+  waitWhileUnschedulable: z.boolean().default(true).describe(
+    'true: a pod no node can take yet (Unschedulable) is waited for until readyTimeoutMs — a cluster autoscaler may be ' +
+      'adding a node — then WorkspaceUnschedulableError; false: WorkspaceUnschedulableError at once. Default: true.',
+  ),
   onProgress: z.custom<(progress: ReadyProgress) => void>((v) => typeof v === 'function').optional()
     .describe('Called with each new Ready condition (reason and message) while waiting. Default: none.'),
   workingDir: z.string().default('/workspace').describe('The agent\'s directory on the server. Default: /workspace.'),
@@ -45,8 +49,8 @@ export const KubernetesWorkspaceOptionsSchema = z.object({
     storageClassName: z.string().optional(),
     reclaimPolicy: z.enum(['Delete', 'Retain']).optional(),
   }).optional().describe('Where /workspace lives. Default: {type: Ephemeral} (PersistentVolumeClaim: 10Gi of the default class, reclaimPolicy Delete).'),
-  lifetime: z.object({ maxLifetime: z.string().optional(), shutdownTime: z.string().optional() }).optional()
-    .describe('When the workspace stops. Default: {maxLifetime: 24h} (the CRD\'s).'),
+  lifetime: z.object({ maxLifetime: z.string().optional(), shutdownTime: z.string().optional(), idleTimeout: z.string().optional() }).optional()
+    .describe('When the workspace stops (idleTimeout: suspended after that long without agent activity). Default: {maxLifetime: 24h} (the CRD\'s).'),
   env: z.record(z.string(), z.string()).optional().describe('Extra environment variables of the server (literal values). Default: none.'),
   llm: z.object({
     secretName: ObjectName,
@@ -55,6 +59,17 @@ export const KubernetesWorkspaceOptionsSchema = z.object({
     baseUrlKey: z.string().optional(),
   }).optional().describe('A Secret in the namespace with the LLM settings (keys model, apiKey, baseUrl by default). Default: none.'),
   labels: z.record(z.string(), z.string()).optional().describe('Labels of the AgentWorkspace. Default: none.'),
+  pool: ObjectName.optional().describe(
+    'Claim a warm pod of this AgentWorkspacePool (spec.poolRef): Ready in well under a second when the pool has one, a ' +
+      'cold start otherwise; the pool\'s template shapes the pod, so image, imagePullPolicy and resources are refused with ' +
+      'it, and storage must be Ephemeral. Default: none.',
+  ),
+}).superRefine((o, ctx) => {
+  if (!o.pool) return;
+  for (const field of ['image', 'imagePullPolicy', 'resources'] as const) {
+    if (o[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} comes from the pool's template; it cannot be given with pool` });
+  }
+  if (o.storage?.type === 'PersistentVolumeClaim') ctx.addIssue({ code: 'custom', path: ['storage'], message: 'a pooled workspace has Ephemeral storage' });
 });
 export type KubernetesWorkspaceOptions = z.input<typeof KubernetesWorkspaceOptionsSchema>;
 
@@ -72,8 +87,13 @@ export const ListKubernetesWorkspacesOptionsSchema = z.object({
 });
 export type ListKubernetesWorkspacesOptions = z.input<typeof ListKubernetesWorkspacesOptionsSchema>;
 
-/** The options of `KubernetesWorkspace.delete`: which one. */
+/** The options of `KubernetesWorkspace.delete`: which one, and whether to wait until it is gone. */
 export const DeleteKubernetesWorkspaceOptionsSchema = ListKubernetesWorkspacesOptionsSchema.extend({
   name: ObjectName.describe('The AgentWorkspace\'s name.'),
+  wait: z.boolean().default(false).describe(
+    'true: return once the AgentWorkspace and its children (pod, Service, Secret, Delete-policy volume) are gone, so the ' +
+      'name can be used again at once (a watch, no polling). Default: false (return once the deletion is accepted).',
+  ),
+  waitTimeoutMs: z.number().int().positive().default(120_000).describe('How long `wait` waits. @unit milliseconds. Default: 120 000.'),
 });
 export type DeleteKubernetesWorkspaceOptions = z.input<typeof DeleteKubernetesWorkspaceOptionsSchema>;

@@ -2,27 +2,16 @@
 // a 410 Gone relists first, and the Ready condition's reasons end the wait with their classes.
 import { describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../logger.js';
-import { WorkspaceImagePullError, WorkspaceReadyTimeoutError, WorkspaceStoppedError } from './errors.js';
-import { waitForReady, type AgentWorkspaceObject, type WatchFn } from './wait-ready.js';
+import { WorkspaceImagePullError, WorkspaceReadyTimeoutError, WorkspaceStoppedError, WorkspaceUnschedulableError } from './errors.js';
+import { fakeWatch } from './fake-watch.testkit.js';
+import { waitForReady, type AgentWorkspaceObject } from './wait-ready.js';
 
 const obj = (rv: string, reason?: string, status = 'False', url?: string): AgentWorkspaceObject => ({
   metadata: { name: 'w', namespace: 'ns', generation: 1, resourceVersion: rv },
   status: reason ? { observedGeneration: 1, conditions: [{ type: 'Ready', status, reason, message: `${reason} now` }], ...(url ? { url } : {}) } : undefined,
 });
 
-/** A fake watch: each call runs the next scripted session with the callbacks; records the queries. */
-function fakeWatch(sessions: Array<(emit: (t: string, o: unknown) => void, done: (e: unknown) => void) => void>): { watch: WatchFn; queries: Array<Record<string, unknown>> } {
-  const queries: Array<Record<string, unknown>> = [];
-  const watch: WatchFn = async (_path, query, onEvent, done) => {
-    queries.push(query);
-    const session = sessions.shift();
-    queueMicrotask(() => session?.(onEvent, done));
-    return { abort() {} };
-  };
-  return { watch, queries };
-}
-
-const base = { name: 'w', namespace: 'ns', collectionPath: '/apis/x', timeoutMs: 10_000, logger: silentLogger };
+const base = { name: 'w', namespace: 'ns', collectionPath: '/apis/x', timeoutMs: 10_000, waitWhileUnschedulable: true, logger: silentLogger };
 
 describe('waitForReady', () => {
   it('resumes a broken watch from the last resourceVersion and resolves on Ready', async () => {
@@ -59,6 +48,22 @@ describe('waitForReady', () => {
     const stale = { ...obj('11', 'ImagePullFailed'), metadata: { ...obj('11').metadata, generation: 2 } };
     const { watch } = fakeWatch([(emit) => { emit('MODIFIED', stale); emit('DELETED', stale); }]);
     await expect(waitForReady({ ...base, watch, get: async () => obj('10') })).rejects.toBeInstanceOf(WorkspaceStoppedError);
+  });
+
+  it('Unschedulable is waited out (an autoscaler may add a node): Ready after it resolves; a timeout still unschedulable rejects with its class', async () => {
+    const scaledUp = fakeWatch([(emit) => { emit('MODIFIED', obj('11', 'Unschedulable')); emit('MODIFIED', obj('12', 'Running', 'True', 'http://u')); }]);
+    expect((await waitForReady({ ...base, watch: scaledUp.watch, get: async () => obj('10', 'Provisioning') })).status?.url).toBe('http://u');
+
+    const never = fakeWatch([(emit) => emit('MODIFIED', obj('11', 'Unschedulable'))]);
+    const err = await waitForReady({ ...base, timeoutMs: 50, watch: never.watch, get: async () => obj('10', 'Provisioning') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkspaceUnschedulableError);
+    expect(err).toMatchObject({ reason: 'Unschedulable', conditionMessage: 'Unschedulable now (still after 50 ms)' });
+  });
+
+  it('with waitWhileUnschedulable false, Unschedulable rejects at once', async () => {
+    const { watch } = fakeWatch([(emit) => emit('MODIFIED', obj('11', 'Unschedulable'))]);
+    const err = await waitForReady({ ...base, waitWhileUnschedulable: false, watch, get: async () => obj('10', 'Provisioning') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkspaceUnschedulableError);
   });
 
   it('times out with the last reason', async () => {

@@ -89,7 +89,10 @@ export function errorFromResponse(status: number, body: unknown, what: string, r
 /** A fetch that never got a response: a timeout when `timedOut`, otherwise a connection failure. */
 export function errorFromFetchFailure(err: unknown, what: string, url: string, timedOut: boolean, timeoutMs: number): AgentWorkspaceError {
   if (timedOut) return new TimeoutError(`${what}: no answer within ${timeoutMs} ms; raise timeoutMs or check that the server at ${url} is healthy.`, { cause: err });
-  const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  // fetch's TypeError carries the socket's error as `cause`; read by shape, since either may come from another realm.
+  const messageOf = (e: unknown): string | undefined =>
+    e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : undefined;
+  const reason = messageOf((err as { cause?: unknown } | undefined)?.cause) || messageOf(err) || String(err);
   return new ConnectionError(`${what}: cannot reach ${url} (${reason}); check the workspace URL and that the server is running.`, { cause: err });
 }
 

@@ -53,7 +53,8 @@ function retryAfterSeconds(headers: Headers): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-function retryable(err: unknown): boolean {
+/** The failures a retry can cure: no answer (connection, timeout), or a 429/5xx. */
+export function retryable(err: unknown): err is ConnectionError | TimeoutError | ServerError {
   return err instanceof ConnectionError || err instanceof TimeoutError || err instanceof ServerError;
 }
 

@@ -24,6 +24,8 @@ export interface ScriptedServer extends RunningServer {
   seenModels: string[];
   /** Whether each request asked to stream, in order. */
   seenStream: boolean[];
+  /** The `tools` of each request as sent (title requests aside), in order. */
+  seenTools: unknown[];
 }
 
 /**
@@ -63,6 +65,7 @@ export async function serveScript<Body extends { model?: string; stream?: boolea
   const seenKeys = new Set<string>();
   const seenModels: string[] = [];
   const seenStream: boolean[] = [];
+  const seenTools: unknown[] = [];
   const fail = (res: ServerResponse, kind: FailureKind, status: number, message: string, headers: Record<string, string> = {}) =>
     sendJson(res, status, dialect.errorBody(kind, status, message), headers);
   const handle = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
@@ -81,6 +84,7 @@ export async function serveScript<Body extends { model?: string; stream?: boolea
     if (!isTitleRequest(messages)) {
       seenModels.push(String(body.model));
       seenStream.push(body.stream === true);
+      seenTools.push((body as { tools?: unknown }).tools);
     }
     let r;
     try {
@@ -103,5 +107,5 @@ export async function serveScript<Body extends { model?: string; stream?: boolea
       else res.end();
     });
   }, opts.port ?? 0, opts.host ?? '127.0.0.1');
-  return { ...server, player, seenKeys, seenModels, seenStream };
+  return { ...server, player, seenKeys, seenModels, seenStream, seenTools };
 }

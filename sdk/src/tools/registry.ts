@@ -10,7 +10,7 @@ type ToolFactory = (runtime: ToolRuntime, params: Record<string, unknown>) => To
 /** Registry names, as OpenHands' (the snake-cased tool class without `Tool`). */
 const FACTORIES: Record<string, ToolFactory> = {
   terminal: (rt, p) => createTerminalTool(rt, p),
-  file_editor: () => createFileEditorTool(),
+  file_editor: (runtime) => createFileEditorTool(runtime.checkPath),
   task_tracker: (rt) => createTaskTrackerTool(rt),
   finish: () => createFinishTool(),
   think: () => createThinkTool(),

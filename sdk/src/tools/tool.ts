@@ -3,6 +3,7 @@ import type { ToolAnnotations, ToolDefinition } from '../events/system-prompt-ev
 import type { LLMTool } from '../llm/types.js';
 import type { Action, Observation } from './kinds.js';
 import { SUMMARY_PROPERTY } from './action-summary.js';
+import type { ProcessLauncher } from '../process/launcher.js';
 
 /** What a tool may use while it runs. */
 export interface ToolRuntime {
@@ -16,7 +17,17 @@ export interface ToolRuntime {
   env: Record<string, string>;
   /** The environment processes start from, before `env`. Default: this process's environment. */
   baseEnv?: Record<string, string | undefined>;
+  /** Starts the processes tools run (the terminal's shell). Default: local child processes. */
+  launcher?: ProcessLauncher;
+  /**
+   * Called with the absolute path before a tool reads or writes a file on the agent's behalf; throws (its message
+   * becomes the tool's error) when the path must not be touched. Default: any path.
+   */
+  checkPath?: (path: string) => Promise<void>;
 }
+
+/** What a host (the agent server) decides about where tools act: `ToolRuntime.launcher` and `checkPath`. */
+export type ToolHost = Pick<ToolRuntime, 'launcher' | 'checkPath'>;
 
 /**
  * A runnable tool: its model-facing definition plus an executor. `execute` gets a validated action and returns an
@@ -39,18 +50,24 @@ export interface Tool<A extends Action = Action> {
   close?(): Promise<void>;
 }
 
-/** The tool as the model sees it. `security_risk` is added when the confirmation policy rates risk. */
+/** OpenHands' `SecurityRisk` property, as its schema reads (optional: UNKNOWN when the model leaves it out). */
+const SECURITY_RISK_PROPERTY = {
+  type: 'string',
+  description: 'Security risk levels for actions.\n\nBased on OpenHands security risk levels but adapted for agent-sdk.\nInteger values allow for easy comparison and ordering.',
+  enum: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH'],
+};
+
+/** The tool as the model sees it. `security_risk` is added for a tool that is not read-only (OpenHands' rule). */
 export function toLLMTool(tool: Tool, withSecurityRisk = false): LLMTool {
   const schema = z.toJSONSchema(tool.params, { io: 'input' }) as Record<string, unknown>;
   delete schema.$schema;
   // As OpenHands: the metadata fields come first (so output-token truncation cuts the big parameters, not them).
   const props = (schema.properties ?? {}) as Record<string, unknown>;
   schema.properties = {
-    ...(withSecurityRisk ? { security_risk: { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH'], description: 'The LLM\'s assessment of the safety risk of this action.' } } : {}),
+    ...(withSecurityRisk ? { security_risk: SECURITY_RISK_PROPERTY } : {}),
     summary: SUMMARY_PROPERTY,
     ...props,
   };
-  if (withSecurityRisk) schema.required = [...((schema.required as string[] | undefined) ?? []), 'security_risk'];
   return { name: tool.name, description: tool.description, parameters: schema };
 }
 

@@ -1,10 +1,10 @@
 // A directory on this machine as a workspace: commands run with bash in their own process group (so a
 // timeout stops the whole pipeline), files are read and written directly, and git answers come from the
 // same code as the agent server's /api/git routes.
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AgentWorkspaceError } from '../errors.js';
+import { localLauncher, type ProcessLauncher } from '../process/launcher.js';
 import { NotFoundError } from '../remote/errors.js';
 import type { GitChange, GitDiff } from '../remote/protocol.js';
 import { GitRepositoryError, gitChanges, gitDiff } from './git.js';
@@ -14,8 +14,11 @@ import type { ExecuteOptions, ExecuteResult, Workspace } from './workspace.js';
 export class LocalWorkspace implements Workspace {
   readonly workingDir: string;
 
-  /** `workingDir` must be absolute; it is created when the first conversation or command needs it. */
-  constructor(workingDir: string) {
+  /**
+   * `workingDir` must be absolute; it is created when the first conversation or command needs it. `launcher` starts
+   * the commands (default: local child processes with this process's environment).
+   */
+  constructor(workingDir: string, private readonly launcher: ProcessLauncher = localLauncher) {
     if (!isAbsolute(workingDir)) throw new AgentWorkspaceError(`LocalWorkspace needs an absolute directory, got "${workingDir}"`);
     this.workingDir = resolve(workingDir);
   }
@@ -29,29 +32,23 @@ export class LocalWorkspace implements Workspace {
     const cwd = this.resolve(options.cwd ?? this.workingDir);
     await mkdir(cwd, { recursive: true });
     return new Promise((done, fail) => {
-      const child = spawn('bash', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = this.launcher.launch('bash', ['-c', command], { cwd, env: process.env });
       let stdout = '';
       let stderr = '';
       let timedOut = false;
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          if (child.pid) process.kill(-child.pid, signal);
-        } catch {
-          // the group is already gone
-        }
-      };
+      const killGroup = (signal: NodeJS.Signals) => child.signalGroup(signal);
       const timer = setTimeout(() => {
         timedOut = true;
         killGroup('SIGTERM');
         setTimeout(() => killGroup('SIGKILL'), 2000).unref();
       }, options.timeoutMs ?? 300_000);
-      child.on('error', (err) => {
+      child.on('error', (err: Error) => {
         clearTimeout(timer);
         fail(new AgentWorkspaceError(`execute: cannot start bash: ${err.message}`, { cause: err }));
       });
-      child.on('close', (code) => {
+      child.on('close', (code: number | null) => {
         clearTimeout(timer);
         done({ exitCode: timedOut ? -1 : (code ?? -1), stdout, stderr });
       });

@@ -9,11 +9,10 @@
 // long is published too (subscribers see a running command's output, in more events than OpenHands').
 // Memory per command is bounded by about two chunks per stream; disk by `maxOutputBytes`, past which the
 // command is killed. stop() ends a command early, as a timeout does.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { localLauncher, type LaunchedProcess, type ProcessLauncher } from '@agentworkspace/sdk';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import {
@@ -37,6 +36,8 @@ export interface BashServiceOptions {
   env: Record<string, string | undefined>;
   /** Working directory when a request gives none. */
   defaultCwd: string;
+  /** Starts the commands (in the sandbox container, with OH_SANDBOX_SOCKET). Default: local child processes. */
+  launcher?: ProcessLauncher;
   /** Events older than this many seconds are deleted periodically; null keeps them. */
   retentionSeconds?: number | null;
 }
@@ -56,6 +57,8 @@ export class ShuttingDownError extends Error {
 const MAX_SUBSCRIBERS = 50;
 /** Chunks of one command queued for disk before its pipes stop being read. */
 const MAX_IN_FLIGHT = 2;
+/** A command running this long gets its 'bash command started' log line. */
+const STARTED_LOG_MS = 1000;
 type Outcome = 'exited' | 'timeout' | 'output_limit' | 'error' | 'shutdown' | 'stopped';
 
 interface Running {
@@ -160,8 +163,20 @@ export class BashService {
       kind: 'BashCommand', id: hexId(), timestamp: isoFromMicros(nowMicros()),
       command: request.command, cwd: request.cwd ?? null, timeout: request.timeout,
     };
-    await this.publish(command);
-    const { finished, whole } = this.run(command);
+    // The process is launched before its BashCommand is written, and the write runs while the process starts (the
+    // launch hands the spawn to the runner, or forks: either way the write no longer waits in line before it). Order
+    // is kept: every BashOutput of the command is published after the BashCommand (publish() is one queue), and
+    // the answer (start_bash_command's BashCommand, execute_bash_command's last BashOutput) is sent only once the
+    // BashCommand is recorded. Should it fail to be recorded, the command is stopped and the request fails, as
+    // before, except that the process may have run for the time the write took.
+    const recorded = this.publish(command);
+    const { finished, whole, kill } = this.run(command);
+    try {
+      await recorded;
+    } catch (err) {
+      kill('error');
+      throw err;
+    }
     return { command, finished, whole };
   }
 
@@ -175,7 +190,7 @@ export class BashService {
     return whole;
   }
 
-  private run(command: BashCommand): { finished: Promise<BashOutput>; whole: Promise<BashOutput> } {
+  private run(command: BashCommand): { finished: Promise<BashOutput>; whole: Promise<BashOutput>; kill: (reason: Outcome) => void } {
     const { chunkBytes, maxOutputBytes, flushMs, killGraceMs, log, metrics } = this.opts;
     let order = 0;
     // Backpressure: while MAX_IN_FLIGHT chunks wait to be written, the command's pipes are not read, so
@@ -222,19 +237,11 @@ export class BashService {
     let pipesTimer: NodeJS.Timeout | undefined;
     /** Set once the command is being killed; resolves when its group has been sent SIGKILL. */
     let groupKilled: Promise<void> | undefined;
-    let pid: number | undefined;
+    let child: LaunchedProcess | undefined;
     let done = false;
 
     /** Signals the command's process group; false when the group has no member left. */
-    const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
-      if (pid === undefined) return false;
-      try {
-        process.kill(-pid, signal);
-        return true;
-      } catch {
-        return false; // the group is already gone
-      }
-    };
+    const signalGroup = (signal: NodeJS.Signals | 0): boolean => child?.signalGroup(signal) ?? false;
     const kill = (reason: Outcome) => {
       if (groupKilled || done) return;
       outcome = reason;
@@ -267,6 +274,7 @@ export class BashService {
       done = true;
       if (flushTimer) clearTimeout(flushTimer);
       if (timeoutTimer) clearTimeout(timeoutTimer);
+      clearTimeout(startedLog);
       if (groupKilled && signalGroup(0)) await groupKilled;
       clearTimeout(killTimer); // once the group is gone its id may be reused: never signal it again
       clearTimeout(pipesTimer);
@@ -283,7 +291,7 @@ export class BashService {
       this.running.delete(command.id);
       metrics?.bashRunning.dec();
       metrics?.bashCommands.inc({ outcome });
-      log.info({ commandId: command.id, exitCode, outcome }, 'bash command finished');
+      log.info({ commandId: command.id, pid: child?.pid, exitCode, outcome }, 'bash command finished');
       settle(last);
       const fits = !whole.overflow && Buffer.byteLength(whole.stdout) <= chunkBytes && Buffer.byteLength(whole.stderr) <= chunkBytes;
       settleWhole(fits ? { ...last, stdout: whole.stdout || null, stderr: whole.stderr || null } : last);
@@ -314,13 +322,16 @@ export class BashService {
     };
 
     let timeoutTimer: NodeJS.Timeout | undefined;
+    let startedLog: NodeJS.Timeout | undefined;
     metrics?.bashRunning.inc();
     this.running.set(command.id, { kill, finished });
 
     const cwd = command.cwd ?? this.opts.defaultCwd;
     void (async () => {
       try {
-        if (!(await stat(cwd)).isDirectory()) throw new Error(`cwd is not a directory: ${cwd}`);
+        // Synchronously: one stat of a local directory takes microseconds, where an asynchronous one waited a
+        // thread-pool round trip before every launch; and so the launch happens within start(), before any write.
+        if (!statSync(cwd).isDirectory()) throw new Error(`cwd is not a directory: ${cwd}`);
       } catch (err) {
         outcome = 'error';
         const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `cwd does not exist: ${cwd}` : (err as Error).message;
@@ -332,20 +343,19 @@ export class BashService {
         await finish(-1, 'Error executing command: server is shutting down');
         return;
       }
-      let child;
       try {
-        child = spawn(this.shell, ['-c', command.command], {
-          cwd, env: this.opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        child = (this.opts.launcher ?? localLauncher).launch(this.shell, ['-c', command.command], { cwd, env: this.opts.env });
       } catch (err) {
         // Refused synchronously (E2BIG, an invalid argument): the request schema should have caught it.
         outcome = 'error';
         await finish(-1, `Error executing command: ${(err as Error).message}`);
         return;
       }
-      pid = child.pid;
       if (groupKilled) signalGroup('SIGTERM'); // stopped while it was being spawned
-      log.info({ commandId: command.id, pid, timeout: command.timeout }, 'bash command started');
+      // One log line per command on the hot path ('bash command finished', with the pid): a command still running
+      // after STARTED_LOG_MS is logged as started then, so a long one is still visible while it runs.
+      startedLog = setTimeout(() => log.info({ commandId: command.id, pid: child?.pid, timeout: command.timeout }, 'bash command started'), STARTED_LOG_MS);
+      startedLog.unref();
       timeoutTimer = setTimeout(() => kill('timeout'), Math.max(0, command.timeout) * 1000);
 
       const onData = (name: 'stdout' | 'stderr') => (buf: Buffer) => {
@@ -364,11 +374,11 @@ export class BashService {
       child.stderr.on('data', onData('stderr'));
       pipes.push(child.stdout, child.stderr);
 
-      child.on('error', (err) => {
+      child.on('error', (err: Error) => {
         outcome = 'error';
         void finish(-1, `Error executing command: ${err.message}`);
       });
-      child.on('close', (code, signal) => {
+      child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
         // A background process that kept the pipes open is gone too once the group was killed.
         if (outcome === 'timeout') void finish(-1, `Command timed out after ${command.timeout} seconds`);
         else if (outcome === 'output_limit') void finish(-1, `Command output exceeded ${maxOutputBytes} bytes; command killed`);
@@ -382,7 +392,7 @@ export class BashService {
       void finish(-1, 'Error executing command: internal error');
     });
 
-    return { finished, whole: wholePromise };
+    return { finished, whole: wholePromise, kill };
   }
 
   /**

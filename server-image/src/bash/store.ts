@@ -5,7 +5,8 @@
 // One deliberate difference: `order__gt` filters before paging (OpenHands filters each page after
 // slicing it). Pollers ask for `command_id__eq=…&order__gt=<last seen>&limit=100` without a cursor; filtered
 // after paging, a command with more than `limit` chunks would return empty pages forever.
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BashEvent, StoredBashEventSchema, eventFileName } from './events.js';
 
@@ -41,12 +42,17 @@ export class BashEventStore {
     return this.ready;
   }
 
+  /**
+   * Writes the event's file. Synchronously, as the SDK persists conversation events: a small file in the page
+   * cache takes tens of microseconds, where the four thread-pool round trips of an asynchronous write and rename
+   * took over a millisecond on a loaded machine, twice on every command's round trip.
+   */
   async save(event: BashEvent): Promise<void> {
     await this.ensureDir();
     const name = eventFileName(event);
     const tmp = join(this.dir, `.${name}.tmp`);
-    await writeFile(tmp, JSON.stringify(event, null, 2));
-    await rename(tmp, join(this.dir, name));
+    writeFileSync(tmp, JSON.stringify(event, null, 2));
+    renameSync(tmp, join(this.dir, name));
     if (event.kind === 'BashOutput') this.orders.set(name, event.order);
   }
 

@@ -86,6 +86,8 @@ export interface ServerMeta {
   tool_module_qualnames?: Record<string, string> | undefined;
   /** Whether a user message titles the conversation while it has no title (default true; not in ConversationInfo). */
   autotitle?: boolean | undefined;
+  /** The LLM profile the autotitle uses instead of the agent's model (not in ConversationInfo). */
+  title_llm_profile?: string | null | undefined;
 }
 
 /** The `full_state` value: the core's state dump, projected, with the server's own fields applied. */

@@ -9,13 +9,16 @@
 // agent's are.
 import {
   FULL_STATE_KEY, LocalConversation, makeEvent, messageEventText, naiveTimestamp, newEventId,
-  type AgentSpecInput, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
+  type AgentSpecInput, type Event, type ExecutionStatus, type LLMConfig, type LLMFactory, type SecretSource,
+  type ToolHost,
 } from '@agentworkspace/sdk';
 import { ConflictError, InvalidRequestError, NotFoundError, OperationFailedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServerMeta } from './conversation-info.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
+import type { LLMProfileStore } from './llm-profiles.js';
 import type { SecretStore } from './secret-store.js';
+import type { ProgressFrame } from './session-frames.js';
 import { writeServerMeta } from './server-meta.js';
 
 /** What a subscriber is told: each event (persisted or not), and when the conversation goes away. */
@@ -23,6 +26,8 @@ export interface ConversationListener {
   event(event: Event, persisted: boolean): void;
   /** A `StreamingDeltaEvent` (token deltas of a streaming LLM; never persisted). */
   delta(frame: Record<string, unknown>): void;
+  /** Stream progress of a streaming LLM (item_started, delta, item_aborted; never persisted). */
+  progress?(frame: ProgressFrame): void;
   closed(reason: 'deleted' | 'shutdown'): void;
 }
 
@@ -34,8 +39,12 @@ export interface HostedDeps {
   secretStore: SecretStore;
   /** The agent's shell environment (the server's own without its secrets). */
   toolEnvironment: Record<string, string | undefined>;
+  /** Where the agent's processes run and which files its file editor may touch. */
+  toolHost: ToolHost;
   /** Called on every persisted event: advances the server's activity clock, counts events. */
   touch: () => void;
+  /** Where `title_llm_profile` is read from. */
+  profiles?: LLMProfileStore | undefined;
 }
 
 export interface HostedInit {
@@ -79,6 +88,7 @@ export class HostedConversation {
   private readonly log: Logger;
   private gone = false;
   private titling = false;
+  private readonly internalSubscribers: number;
 
   constructor(init: HostedInit, private readonly deps: HostedDeps) {
     this.id = init.id;
@@ -89,6 +99,7 @@ export class HostedConversation {
     this.secrets = init.secrets ?? {};
     this.clientKeys = init.clientKeys ?? {};
     this.log = deps.log.child({ conversation_id: init.id });
+    this.internalSubscribers = 1 + (init.meta.autotitle !== false && init.meta.title === null ? 1 : 0);
   }
 
   get loaded(): boolean {
@@ -109,6 +120,15 @@ export class HostedConversation {
     return this.listeners.size;
   }
 
+  /**
+   * Whether another socket subscriber would pass `max`. As OpenHands 1.58.2, whose limit counts its own subscribers
+   * of the conversation too: one always, one more for the autotitle when the conversation was untitled (with
+   * `autotitle`) when this process first hosted it.
+   */
+  atSubscriberLimit(max: number): boolean {
+    return this.listeners.size + this.internalSubscribers >= max;
+  }
+
   /** The core's state dump (live when loaded, else as last persisted). */
   dump(): Record<string, unknown> {
     return this.conv ? this.conv.stateDump() : this.state;
@@ -118,6 +138,12 @@ export class HostedConversation {
   events(): readonly Event[] {
     if (!this.conv) throw new Error(`conversation ${this.id} is not loaded`);
     return this.conv.events();
+  }
+
+  /** A persisted event's seq (its index in the log), or undefined for one never persisted. Only valid once loaded. */
+  seqOf(id: string): number | undefined {
+    const index = this.conv?.eventIndex(id) ?? -1;
+    return index < 0 ? undefined : index;
   }
 
   /** Adopts a core the service created (new conversations, forks). */
@@ -147,7 +173,9 @@ export class HostedConversation {
         secrets: this.secrets,
         logger: this.log,
         onStreamingDelta: (d) => this.publishDelta(d),
+        onStreamProgress: (p) => this.publishProgress(p),
         toolEnvironment: this.deps.toolEnvironment,
+        toolHost: this.deps.toolHost,
         ...(this.deps.llmFactory ? { llmFactory: this.deps.llmFactory } : {}),
       });
     } catch (err) {
@@ -229,7 +257,7 @@ export class HostedConversation {
     const message = messageEventText(event);
     if (!message) return;
     this.titling = true;
-    conv.generateTitle({ message, publishErrors: true })
+    conv.generateTitle({ message, publishErrors: true, ...this.titleLLM() })
       .then((title) => {
         if (this.meta.title !== null || this.gone) return;
         this.meta.title = title;
@@ -239,6 +267,18 @@ export class HostedConversation {
       })
       .catch((err: unknown) => this.log.warn({ err }, 'autotitle failed'))
       .finally(() => { this.titling = false; });
+  }
+
+  /** The `title_llm_profile`'s model when it loads; else (logged) the agent's, as OpenHands falls back. */
+  private titleLLM(): { llm?: LLMConfig } {
+    const name = this.meta.title_llm_profile;
+    if (!name || !this.deps.profiles) return {};
+    try {
+      return { llm: this.deps.profiles.load(name) };
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, profile: name }, 'title LLM profile not loaded; titling with the agent\'s model');
+      return {};
+    }
   }
 
   /** Calls `fn` for each subscriber; one that throws is logged and does not stop the others. */
@@ -259,6 +299,11 @@ export class HostedConversation {
       ...(delta.content ? { content: delta.content } : {}), ...(delta.reasoning_content ? { reasoning_content: delta.reasoning_content } : {}),
     };
     this.notify((l) => l.delta(frame));
+  }
+
+  /** Forwards stream progress (item_started, delta, item_aborted) to the subscribers that take it (not persisted). */
+  publishProgress(progress: ProgressFrame): void {
+    this.notify((l) => l.progress?.(progress));
   }
 
   /** Publishes a `full_state` snapshot to the subscribers (not persisted). */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { EventsSocketQuerySchema, NaiveTimestampSchema, normalizeConversationId, StartConversationRequestSchema } from './requests.js';
+import {
+  EventsSocketQuerySchema, NaiveTimestampSchema, normalizeConversationId, SessionConversationIdSchema, SessionSocketQuerySchema, StartConversationRequestSchema,
+} from './requests.js';
 
 describe('request contracts', () => {
   it('accepts both workspace dialects and normalizes ids', () => {
@@ -28,5 +30,25 @@ describe('request contracts', () => {
     expect(EventsSocketQuerySchema.parse({ resend_all: 'true' })).toEqual({ replay: 'all' });
     expect(EventsSocketQuerySchema.parse({ resend_mode: 'since', after_timestamp: '2026-01-01T00:00:00' })).toEqual({ replay: 'since', after: '2026-01-01T00:00:00.000000' });
     expect(EventsSocketQuerySchema.safeParse({ resend_mode: 'since' }).success).toBe(false);
+  });
+});
+
+describe('session socket parameters (as FastAPI and pydantic parse them; the official server was asked each)', () => {
+  const id = 'f44ba4e9-d545-4ec7-ba5f-8f21014183f0';
+  it.each([
+    [id, id], [id.replaceAll('-', ''), id], [id.toUpperCase(), id], [`{${id}}`, id], [`urn:uuid:${id}`, id],
+    ['not-a-uuid', undefined], [`${id}/`, undefined], ['', undefined],
+  ])('path id %j → %j', (raw, expected) => {
+    const parsed = SessionConversationIdSchema.safeParse(raw);
+    expect(parsed.success ? parsed.data : undefined).toBe(expected);
+  });
+
+  it.each([
+    ['5', 5n], ['-1', -1n], ['5.0', 5n], [' 5', 5n], ['+5', 5n], ['1_0', 10n], ['-0', 0n],
+    ['9999999999999999999999', 9999999999999999999999n],
+    ['1e3', undefined], ['', undefined], ['0x10', undefined], ['1.5', undefined], ['true', undefined], ['\u0663', undefined],
+  ])('after_seq %j → %s', (raw, expected) => {
+    const parsed = SessionSocketQuerySchema.safeParse({ after_seq: raw });
+    expect(parsed.success ? parsed.data.after_seq : undefined).toBe(expected);
   });
 });

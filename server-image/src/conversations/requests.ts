@@ -92,6 +92,8 @@ export const StartConversationRequestSchema = z.object({
   tool_module_qualnames: z.record(z.string(), z.string()).default({}),
   /** Title the conversation from its first user message (the agent's model, else the message cut to 50). */
   autotitle: z.boolean().default(true),
+  /** An LLM profile (OH_PERSISTENCE_DIR/profiles/<name>.json) to title with instead of the agent's model. */
+  title_llm_profile: z.string().nullish().transform((v) => v ?? null),
 });
 export type StartConversationRequest = z.infer<typeof StartConversationRequestSchema>;
 
@@ -198,4 +200,33 @@ export const EventsSocketQuerySchema = z.object({
     return z.NEVER;
   }
   return mode === 'all' ? { replay: 'all' as const } : mode === 'since' ? { replay: 'since' as const, after: q.after_timestamp as string } : { replay: 'none' as const };
+});
+
+/**
+ * The session socket's path id as FastAPI's UUID parameter takes it (pydantic): hyphenated, simple, `{braced}` or
+ * `urn:uuid:` form, normalized; anything else is refused at the handshake.
+ */
+export const SessionConversationIdSchema = z.string().transform((raw, ctx) => {
+  const inner = /^\{(.*)\}$/.exec(raw)?.[1] ?? /^urn:uuid:(.*)$/i.exec(raw)?.[1] ?? raw;
+  const id = normalizeConversationId(inner);
+  if (!id) {
+    ctx.addIssue({ code: 'custom', message: 'Input should be a valid UUID' });
+    return z.NEVER;
+  }
+  return id;
+});
+
+/** An integer as pydantic parses one from a string: blanks around, a sign, `_` between digits, a `.0` fraction. */
+const PYTHON_INT = /^[+-]?\d+(?:_\d+)*(?:\.0*)?$/;
+
+/** The session socket's query: `after_seq`, the resume cursor (omitted: live only; -1: the whole log). */
+export const SessionSocketQuerySchema = z.object({
+  after_seq: z.string().transform((raw, ctx) => {
+    const s = raw.trim();
+    if (!PYTHON_INT.test(s)) {
+      ctx.addIssue({ code: 'custom', message: 'Input should be a valid integer, unable to parse string as an integer' });
+      return z.NEVER;
+    }
+    return BigInt(s.replace(/\.0*$/, '').replaceAll('_', '').replace(/^\+/, ''));
+  }).optional(),
 });

@@ -19,6 +19,7 @@ const StoredServerMetaSchema = z.object({
   forked_from_event_id: z.string().nullish(),
   tool_module_qualnames: z.record(z.string(), z.string()).default({}),
   autotitle: z.boolean().default(true),
+  title_llm_profile: z.string().nullable().default(null),
 });
 
 /** The metadata in `dir`; `core` gives the timestamps the SDK keeps, for what the file lacks or has older. */

@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   AgentSpecError, AgentSpecSchema, contentText, ConversationExistsError, ConversationNotFoundError, ConversationStateError, EventNotFoundError,
-  LLMError, LocalConversation, REDACTED, type Event, type ExecutionStatus, type LLMFactory, type SecretSource,
+  LLMError, LocalConversation, REDACTED, type Event, type ExecutionStatus, type LLMFactory, type SecretSource, type StreamProgress,
+  type ToolHost,
 } from '@agentworkspace/sdk';
 import { z } from 'zod';
 import {
@@ -23,6 +24,7 @@ import { parseOrThrow } from '../validation.js';
 import { infoView, type ServerMeta } from './conversation-info.js';
 import { type ClientKeys, HostedConversation } from './hosted-conversation.js';
 import { withServerCredentials, type ServerLLMCredentials } from './llm-credentials.js';
+import type { LLMProfileStore } from './llm-profiles.js';
 import { SecretStore } from './secret-store.js';
 import { readServerMeta } from './server-meta.js';
 import { normalizeConversationId, type ConversationSortOrder, type ForkRequest, type SendMessageRequest, type StartConversationRequest } from './requests.js';
@@ -40,8 +42,12 @@ export interface ConversationServiceOptions {
   llmFactory?: LLMFactory;
   /** The agent's shell environment: the server's own without its secrets. */
   toolEnvironment: Record<string, string | undefined>;
+  /** Where the agent's processes run and which files its file editor may touch. */
+  toolHost: ToolHost;
   /** OH_SECRET_KEY (else the first session key): encrypts client API keys and secrets kept for restarts. */
   secretKey?: string | undefined;
+  /** Where a conversation's `title_llm_profile` is read from. */
+  profiles?: LLMProfileStore | undefined;
 }
 
 const hex = (id: string) => id.replaceAll('-', '');
@@ -116,7 +122,7 @@ export class ConversationService {
   private host(init: ConstructorParameters<typeof HostedConversation>[0]): HostedConversation {
     return new HostedConversation(init, {
       persistencePath: this.opts.conversationsPath, credentials: this.opts.credentials, log: this.opts.log, llmFactory: this.opts.llmFactory,
-      secretStore: this.secretStore, toolEnvironment: this.opts.toolEnvironment,
+      secretStore: this.secretStore, toolEnvironment: this.opts.toolEnvironment, toolHost: this.opts.toolHost, profiles: this.opts.profiles,
       touch: () => {
         this.touch();
         this.eventPersisted();
@@ -216,10 +222,11 @@ export class ConversationService {
     const now = new Date().toISOString();
     const meta: ServerMeta = {
       title: null, tags: req.tags, security_analyzer: req.security_analyzer, created_at: now, updated_at: now, tool_module_qualnames: req.tool_module_qualnames,
-      autotitle: req.autotitle,
+      autotitle: req.autotitle, title_llm_profile: req.title_llm_profile,
     };
     let conv: LocalConversation;
     let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
+    let progress: (p: StreamProgress) => void = () => undefined;
     try {
       conv = await LocalConversation.create({
         agent: agentInput as never,
@@ -231,8 +238,9 @@ export class ConversationService {
         stuck_detection: req.stuck_detection,
         secrets: req.secrets,
         logger: this.opts.log.child({ conversation_id: id }),
-        onStreamingDelta: (d) => deltas(d),
+        onStreamingDelta: (d) => deltas(d), onStreamProgress: (p) => progress(p),
         toolEnvironment: this.opts.toolEnvironment,
+        toolHost: this.opts.toolHost,
         ...(this.opts.llmFactory ? { llmFactory: this.opts.llmFactory } : {}),
       });
     } catch (err) {
@@ -251,6 +259,7 @@ export class ConversationService {
     });
     hosted.adopt(conv);
     deltas = (d) => hosted.publishDelta(d);
+    progress = (p) => hosted.publishProgress(p);
     hosted.saveMeta();
     hosted.persistSecrets();
     this.byId.set(id, hosted);
@@ -270,11 +279,12 @@ export class ConversationService {
     const id = req.id ?? randomUUID();
     if (this.byId.has(id) || this.creating.has(id)) throw new ConflictError(`Conversation already exists: ${id}`);
     let deltas: (d: { content?: string; reasoning_content?: string }) => void = () => undefined;
+    let progress: (p: StreamProgress) => void = () => undefined;
     let fork: LocalConversation;
     try {
       fork = await conv.fork({
         conversation_id: id, reset_metrics: req.reset_metrics, logger: this.opts.log.child({ conversation_id: id }),
-        onStreamingDelta: (d) => deltas(d), ...(req.from_event_id ? { up_to_event_id: req.from_event_id } : {}),
+        onStreamingDelta: (d) => deltas(d), onStreamProgress: (p) => progress(p), ...(req.from_event_id ? { up_to_event_id: req.from_event_id } : {}),
       });
     } catch (err) {
       if (err instanceof EventNotFoundError) throw new NotFoundError(`Event not found: ${req.from_event_id}`);
@@ -287,11 +297,12 @@ export class ConversationService {
       meta: {
         title: req.title ?? null, tags: req.tags ?? { ...source.meta.tags }, security_analyzer: source.meta.security_analyzer,
         created_at: now, updated_at: now, forked_from_conversation_id: source.id, forked_from_event_id: req.from_event_id ?? null,
-        tool_module_qualnames: source.meta.tool_module_qualnames, autotitle: source.meta.autotitle,
+        tool_module_qualnames: source.meta.tool_module_qualnames, autotitle: source.meta.autotitle, title_llm_profile: source.meta.title_llm_profile ?? null,
       },
     });
     hosted.adopt(fork);
     deltas = (d) => hosted.publishDelta(d);
+    progress = (p) => hosted.publishProgress(p);
     hosted.saveMeta();
     hosted.persistSecrets();
     this.byId.set(id, hosted);

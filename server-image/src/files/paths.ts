@@ -7,6 +7,10 @@
 // cannot climb out either. A checked path is a string used again later, so a directory swapped for a
 // symlink in between would be followed: writers re-check what they actually created (`assertInside` on
 // `locate` of the opened file).
+//
+// Denied places (the sandbox mode's SERVER_PRIVATE_PATHS: the server's own /proc, /sys, /dev and secret mounts) are
+// refused the same way, whatever the roots: a path whose real location lies in one is a 403 naming both, so a
+// symlink the agent planted in the workspace cannot make the server read its own environment or memory.
 import { readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -16,11 +20,23 @@ import { parseOrThrow } from '../validation.js';
 /** The `path` query parameter of the file and git routes. */
 export const PathQuerySchema = z.object({ path: z.string() });
 
+/**
+ * What the agent server, when the agent's processes run in the sandbox container (OH_SANDBOX_SOCKET), never reads
+ * or writes for a request or tool: its own process information, devices and mounted secrets, which the agent's
+ * processes cannot see and must not get through the server.
+ */
+export const SERVER_PRIVATE_PATHS: readonly string[] = ['/proc', '/sys', '/dev', '/run/secrets', '/var/run/secrets'];
+
+/** The denied places for a configuration: SERVER_PRIVATE_PATHS when the agent runs in the sandbox, else none. */
+export function deniedPaths(config: { sandboxSocket?: string | undefined }): readonly string[] {
+  return config.sandboxSocket ? SERVER_PRIVATE_PATHS : [];
+}
+
 export class PathPolicy {
   private realRoots: Promise<string[]> | undefined;
 
-  /** `roots`: absolute directories; empty allows any path. */
-  constructor(readonly roots: readonly string[]) {}
+  /** `roots`: absolute directories; empty allows any path. `denied`: absolute directories refused even inside a root. */
+  constructor(readonly roots: readonly string[], readonly denied: readonly string[] = []) {}
 
   private async allowedRoots(): Promise<string[]> {
     this.realRoots ??= Promise.all(this.roots.map((root) => realOrSelf(resolve(root))));
@@ -41,20 +57,30 @@ export class PathPolicy {
     if (raw.includes('\0')) throw new InvalidRequestError('Path must not contain NUL bytes');
     if (!isAbsolute(raw)) throw new InvalidRequestError('Path must be absolute');
     const normalized = resolve(raw);
-    if (this.roots.length === 0) return normalized;
+    if (this.roots.length === 0 && this.denied.length === 0) return normalized;
     const real = await realPrefix(normalized);
-    await this.assertInside(real);
+    await this.assertInside(real, normalized);
     return real;
   }
 
-  /** Throws 403 unless `real`, a path with its symlinks resolved, is inside a root; with no roots, any path is. */
-  async assertInside(real: string): Promise<void> {
+  /**
+   * Throws 403 unless `real`, a path with its symlinks resolved, is inside a root (with no roots, any path is) and
+   * in no denied place. `asked`: the path as requested, for the message.
+   */
+  async assertInside(real: string, asked = real): Promise<void> {
+    const place = this.denied.find((dir) => within(real, dir));
+    if (place !== undefined) {
+      const where = asked === real ? `Path ${asked} is inside ${place}` : `Path ${asked} resolves to ${real}, inside ${place}`;
+      throw new ForbiddenError(`${where}: this server does not serve its own ${place}`);
+    }
     if (this.roots.length === 0) return;
     const roots = await this.allowedRoots();
-    if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
-      throw new ForbiddenError('Path is outside the allowed roots');
-    }
+    if (!roots.some((root) => within(real, root))) throw new ForbiddenError('Path is outside the allowed roots');
   }
+}
+
+function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
 /** Where the file open as `fd` really is: its descriptor's path (Linux /proc), else the real path of `path`. */

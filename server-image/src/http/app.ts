@@ -4,7 +4,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { BashService } from '../bash/service.js';
 import type { Config } from '../config.js';
-import { PathPolicy } from '../files/paths.js';
+import { PathPolicy, deniedPaths } from '../files/paths.js';
 import { type Logger, redactUrl, requestId } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
@@ -125,6 +125,9 @@ const infoSource = (deps: InfoDeps) => ({
   runtimeIdleTimeoutSeconds: deps.config.runtimeIdleTimeoutSeconds, usableTools: deps.usableTools ?? (() => []),
 });
 
+/** /metrics on the API port: none when AGENT_SERVER_METRICS_PORT moves it, else behind the session key unless public. */
+const metricsAccess = (config: Config) => (config.metricsPort !== undefined ? null : config.metricsPublic ? [] : [requireSessionKey(config.sessionApiKeys)]);
+
 const jsonBody = (config: Config) => express.json({ limit: config.maxJsonBytes, type: isJson, strict: false });
 
 /**
@@ -133,7 +136,7 @@ const jsonBody = (config: Config) => express.json({ limit: config.maxJsonBytes, 
  */
 export function createDormantApp(deps: InfoDeps & { log: Logger; metrics: Metrics; init: InitService }): Express {
   const app = baseApp(deps.config, deps.log, deps.metrics);
-  app.use(methodNotAllowed(serverDetailsRouter(infoSource(deps), deps.metrics)));
+  app.use(methodNotAllowed(serverDetailsRouter(infoSource(deps), deps.metrics, metricsAccess(deps.config))));
   app.use('/api/init', mountedAt('/api/init'), jsonBody(deps.config), methodNotAllowed(initRouter(deps.init)));
   app.use('/api', dormantGate(deps.init));
   app.use(notFound);
@@ -145,13 +148,13 @@ export function createApp(deps: AppDeps): Express {
   const { config, log, metrics, state, bash } = deps;
   const app = baseApp(config, log, metrics);
 
-  const details = serverDetailsRouter(infoSource(deps), metrics);
+  const details = serverDetailsRouter(infoSource(deps), metrics, metricsAccess(config));
   const docs = apiDocsRouter(() => documented, { title: SERVER_TITLE, version: deps.serverVersion });
   const documented = [...mountedRoutes(details, '', serverDetailsDocs), ...mountedRoutes(docs, '', apiDocsRouteDocs)];
   app.use(methodNotAllowed(details));
   app.use(methodNotAllowed(docs));
 
-  const paths = new PathPolicy(config.fileRoots);
+  const paths = new PathPolicy(config.fileRoots, deniedPaths(config));
   // /api/init has its own key (X-Init-API-Key), so it comes before the session key.
   const init = initRouter(deps.init);
   documented.push(...mountedRoutes(init, '/api/init', initRouteDocs));
@@ -163,6 +166,10 @@ export function createApp(deps: AppDeps): Express {
     app.use('/api/conversations', mountedAt('/api/conversations'), workspace);
   }
   app.use('/api', requireSessionKey(config.sessionApiKeys));
+  app.use('/api', (_req, _res, next) => {
+    state.touch(); // an authenticated request is activity (idle_time)
+    next();
+  });
   app.use('/api', jsonBody(config));
   app.use('/api', (req, _res, next) => {
     const at = tooDeep(req.body);

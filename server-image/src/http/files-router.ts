@@ -1,8 +1,6 @@
 // /api/file: upload, download, create_directory, home, search_subdirs, archive (OpenHands file_router).
-import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { GitCommandError, GitRepositoryError } from '@agentworkspace/sdk/git';
@@ -14,6 +12,7 @@ import type { ServerState } from '../server-state.js';
 import { parseOrThrow } from '../validation.js';
 import { ApiError } from './errors.js';
 import type { RouteDocs } from './openapi.js';
+import { ClientGoneError, sendFileBody } from './send-file.js';
 import { receiveUpload } from './upload.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -48,21 +47,18 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** Streams `file` (`size` bytes) as the response; counts the bytes sent. */
+/** Sends `file` (`size` bytes) as the response; counts the bytes sent. */
 async function sendFile(res: Response, file: string, size: number, onBytes: (n: number) => void): Promise<void> {
   res.setHeader('Content-Length', String(size));
   if (size === 0) {
     res.end();
     return;
   }
-  // Bounded to the size announced in Content-Length, even if the file grows meanwhile.
-  const stream = createReadStream(file, { start: 0, end: size - 1 });
-  stream.on('data', (chunk) => onBytes(chunk.length));
   try {
-    await pipeline(stream, res);
+    await sendFileBody(res, file, size, onBytes);
   } catch (err) {
     // The client went away mid-download: nothing to answer, nothing to log as a server error.
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    if (!(err instanceof ClientGoneError)) throw err;
   }
 }
 

@@ -109,7 +109,11 @@ export function dormantGate(init: InitService): RequestHandler {
   };
 }
 
-/** The dormant configuration with what /api/init delivered (paths resolved against `cwd`), no longer deferred. */
+/**
+ * The dormant configuration with what /api/init delivered (paths resolved against `cwd`), no longer deferred. The
+ * LLM settings the server fills into a conversation without its own (LLM_MODEL, LLM_API_KEY, LLM_BASE_URL) are read
+ * from the delivered `env` too, as a server started with them would have read them from its environment.
+ */
 export function initializedConfig(base: Config, req: InitRequest, cwd: string): Config {
   const secretKey = req.secret_key?.trim() ? req.secret_key : base.secretKey;
   return Object.freeze({
@@ -121,5 +125,8 @@ export function initializedConfig(base: Config, req: InitRequest, cwd: string): 
     ...(req.bash_events_dir ? { bashEventsDir: resolve(cwd, req.bash_events_dir) } : {}),
     ...(req.allow_cors_origins ? { allowCorsOrigins: [...req.allow_cors_origins] } : {}),
     ...(req.max_concurrent_runs ? { maxConcurrentRuns: req.max_concurrent_runs } : {}),
+    ...(req.env?.LLM_MODEL ? { llmModel: req.env.LLM_MODEL } : {}),
+    ...(req.env?.LLM_API_KEY ? { llmApiKey: req.env.LLM_API_KEY } : {}),
+    ...(req.env?.LLM_BASE_URL ? { llmBaseUrl: req.env.LLM_BASE_URL } : {}),
   });
 }

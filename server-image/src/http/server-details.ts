@@ -1,5 +1,6 @@
-// Unauthenticated server routes: /alive, /health, /ready, /server_info (and `/`), /metrics.
-import { Router } from 'express';
+// Unauthenticated server routes: /alive, /health, /ready, /server_info (and `/`); /metrics, behind the session key
+// unless AGENT_SERVER_METRICS_PUBLIC, and absent when AGENT_SERVER_METRICS_PORT serves it on its own port.
+import { Router, type RequestHandler } from 'express';
 import type { Metrics } from '../metrics.js';
 import type { ServerState } from '../server-state.js';
 import type { RouteDocs } from './openapi.js';
@@ -36,7 +37,7 @@ export const serverDetailsDocs: RouteDocs = {
   'GET /ready': { summary: 'Readiness: 200 once started, 503 while starting or shutting down' },
   'GET /': { summary: 'ServerInfo' },
   'GET /server_info': { summary: 'ServerInfo: uptime, versions, build, capabilities' },
-  'GET /metrics': { summary: 'Prometheus metrics' },
+  'GET /metrics': { summary: 'Prometheus metrics (X-Session-API-Key unless AGENT_SERVER_METRICS_PUBLIC; on its own port with AGENT_SERVER_METRICS_PORT)' },
 };
 
 export interface ServerInfoSource {
@@ -77,7 +78,8 @@ export function serverInfo(src: ServerInfoSource): Record<string, unknown> {
   };
 }
 
-export function serverDetailsRouter(src: ServerInfoSource, metrics: Metrics): Router {
+/** `metricsAccess`: the handlers in front of GET /metrics (none: public), or null to serve no /metrics here. */
+export function serverDetailsRouter(src: ServerInfoSource, metrics: Metrics, metricsAccess: RequestHandler[] | null = []): Router {
   const router = Router();
   const ok = { status: 'ok' };
   router.get('/alive', (_req, res) => void res.json(ok));
@@ -90,8 +92,10 @@ export function serverDetailsRouter(src: ServerInfoSource, metrics: Metrics): Ro
       : { status: 'shutting_down', message: 'Server is shutting down' });
   });
   router.get(['/', '/server_info'], (_req, res) => void res.json(serverInfo(src)));
-  router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (metricsAccess) {
+    router.get('/metrics', ...metricsAccess, async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   return router;
 }

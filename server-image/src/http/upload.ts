@@ -7,10 +7,9 @@
 // temporary file through its descriptor once opened (never through a final symlink), and the file again
 // after the rename; anything outside the roots is removed and the upload refused (403).
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { type FileHandle, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import busboy from 'busboy';
@@ -30,6 +29,9 @@ const FRAMING_ALLOWANCE = 64 * 1024;
 // How much of an oversized body is read and discarded so the client can read the 413 rather than see
 // a reset connection; beyond it the connection is dropped.
 const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+// Bytes queued for the file before busboy's stream (and so the request) is paused.
+const WRITE_HIGH_WATER_MARK = 1024 * 1024;
 
 class UploadAborted extends Error {}
 
@@ -128,22 +130,19 @@ export async function receiveUpload(req: Request, target: string, paths: PathPol
       }
       fileStream = stream;
       let bytes = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          bytes += chunk.length;
-          limits.onBytes?.(chunk.length);
-          cb(null, chunk);
-        },
-      });
       written = (async () => {
         handle = await open(tmp, CREATE_NEW, 0o644);
         realTmp = await locate(handle.fd, tmp);
         await paths.assertInside(realTmp);
         // Written through the handle, which stays open: the file is located through it again after the rename.
-        const file = handle;
-        await pipeline(stream, counter, async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) await file.write(chunk);
+        // A write stream writes what arrived while its last write was in flight in one writev.
+        const piped = pipeline(stream, createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: WRITE_HIGH_WATER_MARK }));
+        // Counted once piped: a 'data' listener alone would start the flow.
+        stream.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          limits.onBytes?.(chunk.length);
         });
+        await piped;
         return { bytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true };
       })();
       written.catch(() => stream.resume());

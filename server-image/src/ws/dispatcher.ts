@@ -23,6 +23,9 @@ export interface SocketContext {
  */
 export type SocketHandler = (ctx: SocketContext) => void | Promise<void>;
 
+/** Checks a handshake's path parameters and query before anything else; false refuses it with 403 (FastAPI's answer to an invalid parameter). */
+export type HandshakeCheck = (url: URL, params: RegExpExecArray) => boolean;
+
 export interface DispatcherOptions {
   keys: readonly string[];
   log: Logger;
@@ -31,10 +34,12 @@ export interface DispatcherOptions {
   maxPayload: number;
   /** False once shutdown begins: new upgrades get 503. */
   accepting: () => boolean;
+  /** Held while each socket is open (the server is not idle meanwhile). */
+  activity?: { hold(): () => void };
 }
 
 export class SocketDispatcher {
-  private readonly routes: { pattern: RegExp; name: string; handler: SocketHandler }[] = [];
+  private readonly routes: { pattern: RegExp; name: string; handler: SocketHandler; check?: HandshakeCheck | undefined }[] = [];
   private readonly wss: WebSocketServer;
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -42,8 +47,8 @@ export class SocketDispatcher {
   }
 
   /** Adds a socket route; `pattern` is matched against the URL path. `name` labels metrics. */
-  registerSocket(pattern: RegExp, handler: SocketHandler, name = pattern.source): void {
-    this.routes.push({ pattern, handler, name });
+  registerSocket(pattern: RegExp, handler: SocketHandler, name = pattern.source, check?: HandshakeCheck): void {
+    this.routes.push({ pattern, handler, name, check });
   }
 
   /** Handles the server's upgrade requests. */
@@ -64,6 +69,7 @@ export class SocketDispatcher {
     const route = this.routes.find((r) => (params = r.pattern.exec(url.pathname)) !== null);
     if (!route || !params) return endWithError(socket, 404, 'Not Found');
     if (!this.opts.accepting()) return endWithError(socket, 503, 'Server is shutting down');
+    if (route.check && !route.check(url, params)) return endWithError(socket, 403, 'Forbidden');
     const verdict = handshakeAuth(keys, req, url);
     const safeUrl = redactUrl(req.url ?? '/');
     if (verdict === 'reject') {
@@ -77,7 +83,11 @@ export class SocketDispatcher {
       ws.on('error', (err) => log.debug({ err: err.message, url: safeUrl }, 'websocket protocol error; socket closed'));
       const ctx: SocketContext = { socket: ws, request: req, url, params: match, log: log.child({ socket: route.name }) };
       this.opts.metrics?.wsConnections.inc({ route: route.name });
-      ws.once('close', () => this.opts.metrics?.wsConnections.dec({ route: route.name }));
+      const release = this.opts.activity?.hold();
+      ws.once('close', () => {
+        this.opts.metrics?.wsConnections.dec({ route: route.name });
+        release?.();
+      });
       const start = () => {
         Promise.resolve(route.handler(ctx)).catch((err: unknown) => {
           ctx.log.error({ err }, 'socket handler failed');

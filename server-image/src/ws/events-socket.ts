@@ -29,7 +29,7 @@ export interface EventsSocketOptions {
 }
 
 /** What a client is told about a message that failed: a refusal as the HTTP API words it; nothing internal. */
-function clientError(err: unknown): { code: string; detail: string } {
+export function clientError(err: unknown): { code: string; detail: string } {
   const error = toApiError(err);
   if (error && error.status !== 500) {
     const detail = typeof error.detail === 'string' ? error.detail : JSON.stringify(error.detail);
@@ -38,7 +38,8 @@ function clientError(err: unknown): { code: string; detail: string } {
   return { code: 'InternalError', detail: 'The message could not be handled' };
 }
 
-function keepAlive(socket: WebSocket, intervalMs: number): void {
+/** Pings every `intervalMs`; a client that has not answered the previous ping by the next one is dropped. 0: off. */
+export function keepAlive(socket: WebSocket, intervalMs: number): void {
   if (intervalMs <= 0) return;
   let alive = true;
   socket.on('pong', () => {
@@ -105,7 +106,7 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
       const issue = query.error.issues[0];
       return socket.close(1008, `${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`.slice(0, 120));
     }
-    if (hosted.subscriberCount >= opts.maxSubscribers) {
+    if (hosted.atSubscriberLimit(opts.maxSubscribers)) {
       ready(null);
       return socket.close(CLOSE_TRY_AGAIN, 'Too many connections');
     }
@@ -118,7 +119,7 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
       return socket.close(1011, 'Conversation could not be loaded');
     }
     if (socket.readyState !== socket.OPEN) return ready(null);
-    if (hosted.subscriberCount >= opts.maxSubscribers) {
+    if (hosted.atSubscriberLimit(opts.maxSubscribers)) {
       ready(null); // others subscribed while this one waited for the load
       return socket.close(CLOSE_TRY_AGAIN, 'Too many connections');
     }

@@ -3,8 +3,8 @@ import { FILE_EDITOR_DESCRIPTION, FileEditorParamsSchema, type FileEditorAction 
 import { FileEditor } from './file-editor.js';
 
 /** `file_editor`: one editor (and undo history) per conversation. */
-export function createFileEditorTool(): Tool<FileEditorAction> {
-  const editor = new FileEditor();
+export function createFileEditorTool(checkPath?: (path: string) => Promise<void>): Tool<FileEditorAction> {
+  const editor = new FileEditor(checkPath);
   return {
     name: 'file_editor',
     className: 'FileEditorTool',

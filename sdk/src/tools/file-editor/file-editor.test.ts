@@ -92,4 +92,20 @@ describe('file_editor (real files)', () => {
     expect(contentText((await run({ command: 'view', path: join(dir, 'bin') })).content)).toContain('binary');
     expect((await run({ command: 'str_replace', path: dir, old_str: 'a', new_str: 'b' })).is_error).toBe(true);
   });
+
+  it('asks checkPath before touching a path, and reports its refusal as the error', async () => {
+    const asked: string[] = [];
+    const guarded = new FileEditor(async (path) => {
+      asked.push(path);
+      if (path.includes('private')) throw new Error(`Path ${path} is private`);
+    });
+    const p = join(dir, 'private.txt');
+    writeFileSync(p, 'secret');
+    const refused = await guarded.execute(FileEditorActionSchema.parse({ kind: 'FileEditorAction', command: 'view', path: p }));
+    expect(refused.is_error).toBe(true);
+    expect(contentText(refused.content)).toBe(`ERROR:\nPath ${p} is private`);
+    const created = await guarded.execute(FileEditorActionSchema.parse({ kind: 'FileEditorAction', command: 'create', path: join(dir, 'public.txt'), file_text: 'x' }));
+    expect(created.is_error).toBe(false);
+    expect(asked).toEqual([p, join(dir, 'public.txt')]);
+  });
 });

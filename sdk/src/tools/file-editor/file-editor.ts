@@ -24,6 +24,9 @@ function numbered(lines: readonly string[], firstLine: number): string {
 export class FileEditor {
   private readonly history = new Map<string, string[]>();
 
+  /** `checkPath` refuses (throws) paths the editor must not touch; its message is the observation's error. */
+  constructor(private readonly checkPath?: (path: string) => Promise<void>) {}
+
   async execute(action: FileEditorAction): Promise<FileEditorObservation> {
     try {
       return await this.run(action);
@@ -36,6 +39,7 @@ export class FileEditor {
     if (!isAbsolute(a.path)) {
       throw new EditorError(`Invalid \`path\` parameter: ${a.path}. The path should be an absolute path, starting with \`/\`.`);
     }
+    await this.checkPath?.(a.path);
     const st = await stat(a.path).catch(() => null);
     const ok = (body: string, extra: Partial<FileEditorObservation> = {}): FileEditorObservation => ({
       kind: 'FileEditorObservation', command: a.command, path: a.path, prev_exist: st !== null, is_error: false, content: [text(body)], ...extra,

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { localLauncher, type LaunchedProcess, type ProcessLauncher } from '../../process/launcher.js';
 
 /** Output held for one read at most; beyond it control returns to the agent while the command goes on. */
 const RETURN_AT_CHARS = 2_000_000;
@@ -21,6 +21,8 @@ export interface ShellSessionOptions {
   maxOutputChars?: number;
   /** Where the full output of a cut command is saved. */
   saveDir: string;
+  /** Starts the shell. Default: a local child process. */
+  launcher?: ProcessLauncher;
 }
 
 export interface CommandResult {
@@ -49,7 +51,7 @@ export interface CommandResult {
  * rest of the command line as an interactive shell would, while the shell itself and its state survive.
  */
 export class ShellSession {
-  private proc: ChildProcessWithoutNullStreams | null = null;
+  private proc: (LaunchedProcess & { stdin: NonNullable<LaunchedProcess['stdin']> }) | null = null;
   private pending = '';
   /** Characters of the current command's output discarded because nobody read them in time. */
   private dropped = 0;
@@ -81,12 +83,11 @@ export class ShellSession {
     this.pending = '';
     this.running = false;
     this.exited = null;
-    const proc = spawn('bash', ['--norc', '--noprofile'], {
+    const proc = (this.opts.launcher ?? localLauncher).launch('bash', ['--norc', '--noprofile'], {
       cwd: this.cwd,
       env: { ...(this.opts.baseEnv ?? process.env), ...this.opts.env, PS1: '', PS2: '', TERM: 'dumb', PAGER: 'cat', GIT_PAGER: 'cat' },
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+      stdin: true,
+    }) as LaunchedProcess & { stdin: NonNullable<LaunchedProcess['stdin']> };
     proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
     const onData = (d: string) => {
@@ -101,7 +102,9 @@ export class ShellSession {
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
     proc.stdin.on('error', () => {});
-    proc.on('exit', (code, signal) => { this.exited = code ?? (signal ? 128 : 1); this.wake?.(); });
+    proc.on('exit', (code: number | null, signal: NodeJS.Signals | null) => { this.exited = code ?? (signal ? 128 : 1); this.wake?.(); });
+    // Not started (bash missing, the sandbox unreachable): the next command reports it and tries a new shell.
+    proc.on('error', (err: Error) => { this.pending += `${err.message}\n`; this.exited = 127; this.wake?.(); });
     proc.stdin.write(
       `exec 2>&1\n` +
         `trap 'return 130 2>/dev/null' INT\n` +
@@ -111,7 +114,7 @@ export class ShellSession {
     this.proc = proc;
   }
 
-  private ensure(): ChildProcessWithoutNullStreams {
+  private ensure(): NonNullable<ShellSession['proc']> {
     if (!this.proc || this.exited !== null) this.start();
     return this.proc!;
   }
@@ -145,9 +148,7 @@ export class ShellSession {
   }
 
   private sigint(): void {
-    if (this.proc?.pid && this.exited === null) {
-      try { process.kill(-this.proc.pid, 'SIGINT'); } catch { /* already gone */ }
-    }
+    if (this.proc && this.exited === null) this.proc.signalGroup('SIGINT');
   }
 
   private async collect(opts: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<CommandResult> {
@@ -239,9 +240,9 @@ export class ShellSession {
     const proc = this.proc;
     this.proc = null;
     this.running = false;
-    if (!proc?.pid || this.exited !== null) return;
-    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-    try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* already gone */ }
+    if (!proc || this.exited !== null) return;
+    const gone = new Promise<void>((r) => { proc.once('exit', () => r()); proc.once('error', () => r()); });
+    proc.signalGroup('SIGKILL');
     await gone;
   }
 

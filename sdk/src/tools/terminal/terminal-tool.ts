@@ -13,7 +13,7 @@ export function createTerminalTool(runtime: ToolRuntime, params: Record<string, 
   // As OpenHands: `<conversation dir>/observations`, reported on every observation of a persisted conversation.
   const saveDir = `${runtime.dataDir}/observations`;
   const reportedSaveDir = runtime.persistent ? saveDir : null;
-  const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, ...(runtime.baseEnv ? { baseEnv: runtime.baseEnv } : {}), noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
+  const shell = new ShellSession({ cwd: runtime.workingDir, env: runtime.env, ...(runtime.baseEnv ? { baseEnv: runtime.baseEnv } : {}), ...(runtime.launcher ? { launcher: runtime.launcher } : {}), noChangeTimeoutMs: noChange * 1000, maxOutputChars: maxChars, saveDir });
   const { username, hostname } = ShellSession.identity();
 
   const observe = (command: string, r: CommandResult): TerminalObservation => {
