@@ -2,7 +2,8 @@
 // /api and refuses sockets until POST /api/init delivers the user's keys, paths and environment, then serves
 // with them on the same port. test/parity/official-side-by-side.test.ts runs the same calls against the
 // official server.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WebSocket } from 'ws';
@@ -36,8 +37,10 @@ function handshake(url: string, headers: Record<string, string> = {}): Promise<n
 describe('deferred init: dormant until POST /api/init', () => {
   let server: TestServer;
   let userDir: string;
+  // The server's own temporary directory, to see what the dormant server's rehearsal of its init leaves there.
+  const serverTmp = mkdtempSync(join(tmpdir(), 'aw-deferred-tmp-'));
   beforeAll(async () => {
-    server = await startServer({ key: null, env: { OH_DEFERRED_INIT: '1', OH_SECRET_KEY: INIT_KEY } });
+    server = await startServer({ key: null, env: { OH_DEFERRED_INIT: '1', OH_SECRET_KEY: INIT_KEY, TMPDIR: serverTmp, LOG_LEVEL: 'debug' } });
     userDir = join(server.dataDir, 'user');
   });
   afterAll(async () => {
@@ -55,6 +58,14 @@ describe('deferred init: dormant until POST /api/init', () => {
         .toEqual(expect.objectContaining({ status: 503, body: { detail: 'Internal Server Error', exception: `503: ${gated}` } }));
     }
     expect(await handshake(`${server.url.replace('http', 'ws')}/sockets/bash-events`)).toBe(403);
+  });
+
+  it('rehearses its init path once while dormant (a throwaway server, one request), leaving no directory and no state behind', async () => {
+    await waitFor(() => server.logs().includes('dormant: the init path rehearsed'), 'the rehearsal to end');
+    expect(server.logs()).not.toContain('rehearsing the init path failed');
+    expect(readdirSync(serverTmp).filter((name) => name.startsWith('agent-server-rehearsal-'))).toEqual([]);
+    expect(await call(server, 'GET', '/api/init')).toMatchObject({ status: 200, body: { state: 'dormant', error: null } });
+    expect((await call(server, 'GET', '/api/conversations/search', { key: 'anything' })).status).toBe(503);
   });
 
   it('refuses an init without the init key (401) or with a malformed body (422)', async () => {
