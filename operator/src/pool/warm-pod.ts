@@ -6,7 +6,7 @@
 import type { V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, AgentWorkspace, KIND } from '../api/agentworkspace.js';
 import { POOL_KIND, type AgentWorkspacePool } from '../api/agentworkspacepool.js';
-import { MANAGED_BY, SPEC_HASH_ANNOTATION, desiredPod, specHash, type DesiredSettings } from '../reconcile/desired.js';
+import { MANAGED_BY, SPEC_HASH_ANNOTATION, desiredPod, serverLabels, specHash, type DesiredSettings } from '../reconcile/desired.js';
 
 /** The label naming the pool a warm pod belongs to; a claim removes it. */
 export const POOL_LABEL = 'agentworkspace.dev/pool';
@@ -21,12 +21,7 @@ export const initSecretName = (podName: string) => `${podName}-init`;
 
 /** Labels of a warm pod (and the pool's status.selector). */
 export function warmLabels(pool: AgentWorkspacePool): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'agent-server',
-    'app.kubernetes.io/instance': pool.metadata.name,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    [POOL_LABEL]: pool.metadata.name,
-  };
+  return { ...serverLabels(pool.metadata.name), [POOL_LABEL]: pool.metadata.name };
 }
 
 export function poolSelector(pool: AgentWorkspacePool): string {

@@ -66,14 +66,14 @@ export const names = (ws: AgentWorkspace) => {
   return { pod: n, service: n, networkPolicy: n, sessionSecret: `${n}-session-key`, pvc: `${n}-data` };
 };
 
+/** The labels of an agent-server pod and its children, made by this operator for `instance` (a workspace or a pool). */
+export function serverLabels(instance: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'agent-server', 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/managed-by': MANAGED_BY };
+}
+
 /** Labels on every child; the pod selector of the Service and NetworkPolicy is the last two. */
 export function labelsOf(ws: AgentWorkspace): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'agent-server',
-    'app.kubernetes.io/instance': ws.metadata.name,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    [WORKSPACE_LABEL]: ws.metadata.name,
-  };
+  return { ...serverLabels(ws.metadata.name), [WORKSPACE_LABEL]: ws.metadata.name };
 }
 
 function selectorOf(ws: AgentWorkspace): Record<string, string> {
