@@ -95,43 +95,52 @@ export function structuralSchemaOf(schema: z.ZodType): Schema {
   return structural(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as Schema);
 }
 
-/** The CRD object, ready to serialise. Pure: same input, same output. */
-export function agentWorkspaceCrd(): Schema {
-  const readyCondition = `.status.conditions[?(@.type=="Ready")]`;
+const READY_CONDITION = `.status.conditions[?(@.type=="Ready")]`;
+
+/** What differs between this operator's CRDs; the envelope (group, version, labels, scope) is shared. */
+interface CrdParts {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  subresources: Schema;
+  printerColumns: Schema[];
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+}
+
+/** A namespaced CRD of GROUP at VERSION, its one version served and stored. Pure: same input, same output. */
+function crdOf(p: CrdParts): Schema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: `${PLURAL}.${GROUP}`,
+      name: `${p.plural}.${GROUP}`,
       labels: { 'app.kubernetes.io/name': 'agent-workspace-operator', 'app.kubernetes.io/part-of': 'agentworkspace' },
     },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES },
+      names: { kind: p.kind, listKind: `${p.kind}List`, plural: p.plural, singular: p.singular, shortNames: p.shortNames },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Ready', type: 'string', jsonPath: `${readyCondition}.status` },
-            { name: 'Reason', type: 'string', jsonPath: `${readyCondition}.reason` },
-            { name: 'URL', type: 'string', jsonPath: '.status.url' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          subresources: p.subresources,
+          additionalPrinterColumns: p.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'An agent-server sandbox: one pod running the agent server, with its Service, Secret and optional PVC.',
+              description: p.description,
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: structuralSchemaOf(AgentWorkspaceSpec),
-                status: structuralSchemaOf(AgentWorkspaceStatus),
+                spec: structuralSchemaOf(p.spec),
+                status: structuralSchemaOf(p.status),
               },
             },
           },
@@ -141,54 +150,42 @@ export function agentWorkspaceCrd(): Schema {
   };
 }
 
+/** The AgentWorkspace CRD, ready to serialise. */
+export function agentWorkspaceCrd(): Schema {
+  return crdOf({
+    kind: KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES,
+    subresources: { status: {} },
+    printerColumns: [
+      { name: 'Ready', type: 'string', jsonPath: `${READY_CONDITION}.status` },
+      { name: 'Reason', type: 'string', jsonPath: `${READY_CONDITION}.reason` },
+      { name: 'URL', type: 'string', jsonPath: '.status.url' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description: 'An agent-server sandbox: one pod running the agent server, with its Service, Secret and optional PVC.',
+    spec: AgentWorkspaceSpec,
+    status: AgentWorkspaceStatus,
+  });
+}
+
 /** The AgentWorkspacePool CRD: status and scale subresources (`kubectl scale awp`), counts as printer columns. */
 export function agentWorkspacePoolCrd(): Schema {
-  const readyCondition = `.status.conditions[?(@.type=="Ready")]`;
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {
-      name: `${POOL_PLURAL}.${GROUP}`,
-      labels: { 'app.kubernetes.io/name': 'agent-workspace-operator', 'app.kubernetes.io/part-of': 'agentworkspace' },
+  return crdOf({
+    kind: POOL_KIND, plural: POOL_PLURAL, singular: POOL_SINGULAR, shortNames: POOL_SHORT_NAMES,
+    subresources: {
+      status: {},
+      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
     },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: { kind: POOL_KIND, listKind: `${POOL_KIND}List`, plural: POOL_PLURAL, singular: POOL_SINGULAR, shortNames: POOL_SHORT_NAMES },
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          subresources: {
-            status: {},
-            scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
-          },
-          additionalPrinterColumns: [
-            { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
-            { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
-            { name: 'Warming', type: 'integer', jsonPath: '.status.warmingReplicas' },
-            { name: 'Reason', type: 'string', jsonPath: `${readyCondition}.reason` },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              description: 'Warm, dormant agent-server pods that AgentWorkspaces with spec.poolRef claim.',
-              required: ['spec'],
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: structuralSchemaOf(AgentWorkspacePoolSpec),
-                status: structuralSchemaOf(AgentWorkspacePoolStatus),
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+    printerColumns: [
+      { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+      { name: 'Warming', type: 'integer', jsonPath: '.status.warmingReplicas' },
+      { name: 'Reason', type: 'string', jsonPath: `${READY_CONDITION}.reason` },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description: 'Warm, dormant agent-server pods that AgentWorkspaces with spec.poolRef claim.',
+    spec: AgentWorkspacePoolSpec,
+    status: AgentWorkspacePoolStatus,
+  });
 }
 
 const yamlOf = (crd: Schema, source: string) =>
