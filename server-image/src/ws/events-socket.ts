@@ -8,16 +8,18 @@
 // too slow to keep up (clients retry and catch up); 1008 an invalid query; 1001 server shutdown.
 import type { RawData, WebSocket } from 'ws';
 import { stateView } from '../conversations/conversation-info.js';
+import type { HostedConversation } from '../conversations/hosted-conversation.js';
 import { EventStream, serverErrorFrame } from '../conversations/event-stream.js';
 import { EventsSocketQuerySchema, normalizeConversationId, SocketMessageSchema } from '../conversations/requests.js';
 import type { ConversationService } from '../conversations/service.js';
 import { NotFoundError } from '../errors.js';
 import { toApiError } from '../http/errors.js';
+import type { Logger } from '../log.js';
 import { parseClientFrame } from './client-frame.js';
 import type { SocketHandler } from './dispatcher.js';
 
-const CLOSE_NOT_FOUND = 4004;
-const CLOSE_TRY_AGAIN = 1013;
+export const CLOSE_NOT_FOUND = 4004;
+export const CLOSE_TRY_AGAIN = 1013;
 
 export interface EventsSocketOptions {
   maxSubscribers: number;
@@ -36,6 +38,32 @@ export function clientError(err: unknown): { code: string; detail: string } {
     return { code: error.code === 'validation' ? 'ValidationError' : error.code, detail };
   }
   return { code: 'InternalError', detail: 'The message could not be handled' };
+}
+
+/**
+ * Loads a subscriber's conversation, then checks that the socket is still open and the conversation under its
+ * subscriber limit (others may have subscribed while this one waited for the load). Otherwise closes the socket as
+ * OpenHands does: 4004 gone, 1011 not loadable (logged, naming `socketName`), 1013 with `tooMany`. True when it may
+ * subscribe.
+ */
+export async function loadForSubscriber(socket: WebSocket, hosted: HostedConversation, o: { maxSubscribers: number; tooMany: string; socketName: string; log: Logger }): Promise<boolean> {
+  try {
+    await hosted.load();
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
+      return false;
+    }
+    o.log.error({ err, conversation_id: hosted.id }, `conversation could not be loaded for ${o.socketName}`);
+    socket.close(1011, 'Conversation could not be loaded');
+    return false;
+  }
+  if (socket.readyState !== socket.OPEN) return false;
+  if (hosted.atSubscriberLimit(o.maxSubscribers)) {
+    socket.close(CLOSE_TRY_AGAIN, o.tooMany);
+    return false;
+  }
+  return true;
 }
 
 /** Pings every `intervalMs`; a client that has not answered the previous ping by the next one is dropped. 0: off. */
@@ -110,19 +138,7 @@ export function eventsSocket(service: ConversationService, opts: EventsSocketOpt
       ready(null);
       return socket.close(CLOSE_TRY_AGAIN, 'Too many connections');
     }
-    try {
-      await hosted.load();
-    } catch (err) {
-      ready(null);
-      if (err instanceof NotFoundError) return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
-      log.error({ err, conversation_id: hosted.id }, 'conversation could not be loaded for a socket');
-      return socket.close(1011, 'Conversation could not be loaded');
-    }
-    if (socket.readyState !== socket.OPEN) return ready(null);
-    if (hosted.atSubscriberLimit(opts.maxSubscribers)) {
-      ready(null); // others subscribed while this one waited for the load
-      return socket.close(CLOSE_TRY_AGAIN, 'Too many connections');
-    }
+    if (!(await loadForSubscriber(socket, hosted, { maxSubscribers: opts.maxSubscribers, tooMany: 'Too many connections', socketName: 'a socket', log }))) return ready(null);
 
     stream = new EventStream({
       hosted,

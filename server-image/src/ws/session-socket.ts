@@ -17,14 +17,10 @@ import { SessionConversationIdSchema, SessionSocketQuerySchema, SocketMessageSch
 import { errorFrame } from '../conversations/session-frames.js';
 import { SessionStream } from '../conversations/session-stream.js';
 import type { ConversationService } from '../conversations/service.js';
-import { NotFoundError } from '../errors.js';
 import { parseClientFrame } from './client-frame.js';
 import type { HandshakeCheck, SocketHandler } from './dispatcher.js';
-import { clientError, keepAlive } from './events-socket.js';
+import { CLOSE_NOT_FOUND, CLOSE_TRY_AGAIN, clientError, keepAlive, loadForSubscriber } from './events-socket.js';
 import { SessionWriter, type SessionWriterOptions } from './session-writer.js';
-
-const CLOSE_NOT_FOUND = 4004;
-const CLOSE_TRY_AGAIN = 1013;
 
 export interface SessionSocketOptions {
   /** Subscribers per conversation, this socket's and /sockets/events' together. */
@@ -93,19 +89,8 @@ export function sessionSocket(service: ConversationService, opts: SessionSocketO
       live(null);
       return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
     }
-    try {
-      await hosted.load();
-    } catch (err) {
-      live(null);
-      if (err instanceof NotFoundError) return socket.close(CLOSE_NOT_FOUND, 'Conversation not found');
-      log.error({ err, conversation_id: hosted.id }, 'conversation could not be loaded for a session socket');
-      return socket.close(1011, 'Conversation could not be loaded');
-    }
-    if (socket.readyState !== socket.OPEN) return live(null);
-    if (hosted.atSubscriberLimit(opts.maxSubscribers)) {
-      live(null);
-      return socket.close(CLOSE_TRY_AGAIN, 'Too many connections for this conversation');
-    }
+    const tooMany = 'Too many connections for this conversation';
+    if (!(await loadForSubscriber(socket, hosted, { maxSubscribers: opts.maxSubscribers, tooMany, socketName: 'a session socket', log }))) return live(null);
 
     writer = new SessionWriter(socket, {
       ...opts.writer,
