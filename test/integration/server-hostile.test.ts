@@ -27,7 +27,8 @@ function tree(dir: string): string[] {
 describe('hostile input: sockets, commands, processes', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ env: { AGENT_SERVER_BASH_KILL_GRACE_MS: '300' } });
+    // Defect 3's flood is above the default 64 MiB output limit.
+    server = await startServer({ env: { AGENT_SERVER_BASH_KILL_GRACE_MS: '300', AGENT_SERVER_BASH_MAX_OUTPUT_BYTES: String(128 * 1024 * 1024) } });
   });
   afterAll(async () => {
     await server?.stop();
@@ -99,25 +100,35 @@ describe('hostile input: sockets, commands, processes', () => {
 
   const STALLED = 10;
   it('defect 3: readers that never read cost the server a bounded amount, and get everything once they read', async () => {
+    // A stalled reader costs the server a few MiB however long the flood (about a frame in flight, and its copies:
+    // 42–99 MiB for 10 readers here); unbounded it would hold the whole flood. So the flood is large (96 MiB) to
+    // keep those two far apart, and started, not executed: execute_bash_command would build its whole output into
+    // the response (a string and its JSON, then garbage, whose share of the heap depends on when the collector last
+    // ran: with a 48 MiB flood this figure reached 150 and 206 MiB). Its end is seen in the server's own count of
+    // finished commands.
+    const flood = 96 * 1024 * 1024;
+    const exited = async () => Number(/^agent_server_bash_commands_total\{outcome="exited"\} (\d+)$/m.exec((await call<string>(server, 'GET', '/metrics')).body)?.[1] ?? 0);
+    const runFlood = async () => {
+      const done = (await exited()) + 1;
+      const started = await call<{ id: string }>(server, 'POST', '/api/bash/start_bash_command', { json: { command: `head -c ${flood} /dev/zero | tr '\\0' a`, timeout: 120 } });
+      expect(started.status).toBe(200);
+      await waitFor(async () => (await exited()) >= done, 'the flood to finish', { timeoutMs: 120_000, intervalMs: 100 });
+      return started.body.id;
+    };
     // The same flood once with no reader first: the heap grows to hold the flood's own garbage, so what the
-    // measured flood adds below is what the stalled readers hold, not when the collector last ran.
-    const flood = 48 * 1024 * 1024;
-    const floodCommand = { command: `head -c ${flood} /dev/zero | tr '\\0' a`, timeout: 120 };
-    const warmUp = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: floodCommand });
-    expect(warmUp.body.exit_code).toBe(0);
+    // measured flood adds below is what the stalled readers hold.
+    await runFlood();
     const readers = await Promise.all(Array.from({ length: STALLED }, () => rawWebSocket(server.url, '/sockets/bash-events?resend_mode=all', { 'X-Session-API-Key': server.key as string })));
     for (const r of readers) {
       expect(r.status).toBe(101);
       r.socket.pause();
     }
     const before = rssBytes(server.process.pid as number);
-    const res = await call<BashOutput>(server, 'POST', '/api/bash/execute_bash_command', { json: floodCommand });
-    expect(res.status).toBe(200);
-    expect(res.body.exit_code).toBe(0);
+    const commandId = await runFlood();
     const grew = rssBytes(server.process.pid as number) - before;
-    // Unbounded, each stalled reader would hold the whole flood (10 × 48 MiB; 5 readers took 314 MiB). Bounded,
-    // they hold about a frame each, and the flood's garbage fits in the heap the warm-up grew (a quarter of the
-    // unbounded cost leaves room for the collector's timing, which made a fixed 200 MiB flaky at 206).
+    // Unbounded, each stalled reader would hold the whole flood (10 × 96 MiB; 5 readers of a 48 MiB flood took
+    // 314 MiB). Bounded, they hold about a frame each, and the flood's garbage fits in the heap the warm-up grew (a
+    // quarter of the unbounded cost leaves room for the collector's timing).
     console.log(`${STALLED} stalled readers of a ${mib(flood)} MiB flood: the server's RSS grew ${mib(grew)} MiB (each holding the whole flood would be ${STALLED * mib(flood)} MiB)`);
     expect(mib(grew)).toBeLessThan((STALLED * mib(flood)) / 4);
 
@@ -126,7 +137,7 @@ describe('hostile input: sockets, commands, processes', () => {
     first!.socket.resume();
     const outputs = await waitFor(() => {
       const mine = first!.frames.filter((f) => f.opcode === 0x1).map((f) => JSON.parse(f.payload.toString()) as BashOutput)
-        .filter((e) => e.kind === 'BashOutput' && e.command_id === res.body.command_id);
+        .filter((e) => e.kind === 'BashOutput' && e.command_id === commandId);
       return mine.some((e) => e.exit_code !== null) && mine;
     }, 'the resumed reader to receive the whole flood', { timeoutMs: 90_000, intervalMs: 200 });
     expect(outputs.map((e) => e.order)).toEqual(outputs.map((_, i) => i));
